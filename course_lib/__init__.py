@@ -1,0 +1,64 @@
+"""Helper library for the course "Product management versus product marketing".
+
+The content (tasks, roles, horizons, the two frameworks) is data; these functions load it,
+partition it and give trainees feedback. Widgets and plots are imported only when used, so
+``import course_lib`` pulls in neither ipywidgets nor matplotlib.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from course_lib._content import (
+    VOCABULARIES,
+    ContentError,
+    load_blackblot_roles,
+    load_definition_chain,
+    load_pragmatic_columns,
+    load_pragmatic_grid,
+    load_tasks,
+    load_vocabulary,
+)
+from course_lib._feedback import SortFeedback, check_sort
+from course_lib._labels import label_choices, normalize_label
+from course_lib._partitions import SCHEMES, PartitionComparison, compare_partitions, partition
+
+__version__ = "0.1.0"
+
+# Public name -> module that defines it, imported on first use (widgets and plots need
+# ipywidgets and matplotlib, which a plain `import course_lib` must not load).
+_LAZY: dict[str, str] = {}
+
+__all__ = [
+    "SCHEMES",
+    "VOCABULARIES",
+    "ContentError",
+    "PartitionComparison",
+    "SortFeedback",
+    "check_sort",
+    "compare_partitions",
+    "label_choices",
+    "load_blackblot_roles",
+    "load_definition_chain",
+    "load_pragmatic_columns",
+    "load_pragmatic_grid",
+    "load_tasks",
+    "load_vocabulary",
+    "normalize_label",
+    "partition",
+    *_LAZY,
+]
+
+
+def __getattr__(name: str) -> Any:
+    """Import widget and plot functions on first use."""
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'course_lib' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

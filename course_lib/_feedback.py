@@ -1,0 +1,156 @@
+"""Per-item feedback on a trainee's sort of catalog tasks, for self-paced practice."""
+
+from __future__ import annotations
+
+import difflib
+import html
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+from course_lib._content import load_tasks
+from course_lib._labels import label_choices, normalize_label
+from course_lib._partitions import SCHEMES, partition, scheme_kind
+
+__all__ = ["FEEDBACK_COLUMNS", "SortFeedback", "check_sort"]
+
+FEEDBACK_COLUMNS = ["task", "title", "your_answer", "expected", "correct", "explanation"]
+
+
+@dataclass(frozen=True)
+class SortFeedback:
+    """The result of :func:`check_sort`: one row per task plus a score."""
+
+    scheme: str
+    table: pd.DataFrame
+    n_correct: int
+    n_total: int
+
+    @property
+    def score(self) -> float:
+        """Share of the expected tasks sorted correctly (0.0 when there is nothing to sort)."""
+        return self.n_correct / self.n_total if self.n_total else 0.0
+
+    @property
+    def summary(self) -> str:
+        """One line, e.g. ``7 of 10 correct (70%)``."""
+        line = f"{self.n_correct} of {self.n_total} correct ({self.score:.0%})"
+        problems = int((self.table["expected"] == "").sum())
+        unanswered = int((self.table["your_answer"] == "").sum())
+        if unanswered:
+            line += f"; {unanswered} not answered yet"
+        if problems:
+            line += f"; {problems} unknown task id(s)"
+        return line
+
+    def __str__(self) -> str:
+        return self.summary
+
+    def _repr_html_(self) -> str:
+        rows = []
+        for row in self.table.itertuples(index=False):
+            mark = "&#10004;" if row.correct else "&#10008;"
+            colour = "#1b7837" if row.correct else "#b2182b"
+            rows.append(
+                f"<tr><td style='color:{colour}'>{mark}</td>"
+                f"<td>{html.escape(str(row.title or row.task))}</td>"
+                f"<td>{html.escape(str(row.your_answer))}</td>"
+                f"<td>{html.escape(str(row.expected))}</td>"
+                f"<td style='text-align:left'>{html.escape(str(row.explanation))}</td></tr>"
+            )
+        return (
+            f"<p><b>{html.escape(self.summary)}</b></p><table>"
+            "<tr><th></th><th>task</th><th>your answer</th><th>expected</th>"
+            "<th>why</th></tr>" + "".join(rows) + "</table>"
+        )
+
+
+def _expected_tasks(tasks: Iterable[str] | pd.DataFrame | None, answer: Mapping[object, object],
+                    catalog: pd.DataFrame) -> list[str]:
+    if tasks is None:
+        return [key for key in answer if isinstance(key, str) and key in catalog.index]
+    if isinstance(tasks, pd.DataFrame):
+        return [str(task) for task in tasks.index]
+    if isinstance(tasks, str):
+        raise TypeError("tasks must be a list of task ids, not a single string")
+    ids = [str(task) for task in tasks]
+    unknown = [task for task in ids if task not in catalog.index]
+    if unknown:
+        raise ValueError(f"unknown task id(s) in tasks: {', '.join(map(repr, unknown))}")
+    return ids
+
+
+def _as_mapping(answer: object) -> Mapping[object, object]:
+    if isinstance(answer, pd.Series):
+        return {key: value for key, value in answer.items()}
+    if isinstance(answer, Mapping):
+        return {key: answer[key] for key in answer}
+    raise TypeError(
+        f"answer must be a dict of task id -> label, not {type(answer).__name__}; "
+        "for example {'write_market_requirements': 'product_management'}"
+    )
+
+
+def check_sort(
+    answer: Mapping[str, str] | pd.Series,
+    scheme: str,
+    tasks: Iterable[str] | pd.DataFrame | None = None,
+) -> SortFeedback:
+    """Check a sort of catalog tasks under ``scheme`` and explain every item.
+
+    ``answer`` maps task id -> label; aliases such as ``"PM"`` or ``"H1"`` are accepted.
+    ``tasks`` lists the tasks that should have been sorted (ids or a slice of the catalog);
+    tasks missing from the answer are reported as not answered. Without it, only the answered
+    tasks are checked. Unknown ids, unknown labels and non-text labels each get a row with a
+    message saying what to fix; nothing raises for a bad item.
+    """
+    kind = scheme_kind(scheme)
+    explanation_column = SCHEMES[scheme][1]
+    mapping = _as_mapping(answer)
+    catalog = tasks if isinstance(tasks, pd.DataFrame) else load_tasks()
+    expected_ids = _expected_tasks(tasks, mapping, catalog)
+    key = partition(catalog.loc[expected_ids], scheme)
+    choices = ", ".join(label_choices(kind))
+    rows: list[dict[str, object]] = []
+    for task in expected_ids:
+        expected = str(key[task])
+        title = str(catalog.at[task, "title"])
+        row = {"task": task, "title": title, "expected": expected, "correct": False}
+        if task not in mapping:
+            rows.append(row | {"your_answer": "", "explanation": f"not answered yet; pick one of: {choices}"})
+            continue
+        given = mapping[task]
+        if not isinstance(given, str):
+            rows.append(row | {
+                "your_answer": repr(given),
+                "explanation": f"the answer is {type(given).__name__} ({given!r}), not text; "
+                f"write the label in quotes, one of: {choices}",
+            })
+            continue
+        try:
+            label = normalize_label(kind, given)
+        except ValueError as error:
+            rows.append(row | {"your_answer": given, "explanation": str(error)})
+            continue
+        correct = label == expected
+        explanation = str(catalog.at[task, explanation_column])
+        if not correct:
+            explanation = f"expected {expected}, not {label}. {explanation}"
+        rows.append(row | {"your_answer": given, "correct": correct, "explanation": explanation})
+    for task in mapping:
+        if isinstance(task, str) and task in expected_ids:
+            continue
+        given = mapping[task]
+        if isinstance(task, str) and task in catalog.index:
+            message = "this task is not part of this exercise; remove it"
+        else:
+            message = f"unknown task id {task!r}"
+            close = difflib.get_close_matches(str(task), [str(t) for t in catalog.index], n=1)
+            message += f"; did you mean {close[0]!r}?" if close else "; check the spelling"
+        rows.append({"task": str(task), "title": "", "your_answer": str(given), "expected": "",
+                     "correct": False, "explanation": message})
+    table = pd.DataFrame(rows, columns=FEEDBACK_COLUMNS)
+    table["correct"] = table["correct"].astype(bool)
+    n_correct = int(table["correct"].sum())
+    return SortFeedback(scheme=scheme, table=table, n_correct=n_correct, n_total=len(expected_ids))
