@@ -11,7 +11,7 @@ import io
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -295,7 +295,7 @@ def _convert(column: _Column, value: str, shown: str, line: int) -> object:
     return value
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load_cached(name: str) -> pd.DataFrame:
     return _parse(_SCHEMAS[name], None)
 
@@ -342,7 +342,5 @@ def load_vocabulary(name: str, path: PathLike | None = None) -> pd.DataFrame:
     if not isinstance(name, str):
         raise TypeError(f"vocabulary name must be text, not {type(name).__name__}")
     if name not in VOCABULARIES:
-        raise ValueError(
-            f"unknown vocabulary {name!r}; expected one of: {', '.join(VOCABULARIES)}"
-        )
+        raise ValueError(f"unknown vocabulary {name!r}; expected one of: {', '.join(VOCABULARIES)}")
     return _load(name, path)

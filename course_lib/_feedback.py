@@ -66,8 +66,11 @@ class SortFeedback:
         )
 
 
-def _expected_tasks(tasks: Iterable[str] | pd.DataFrame | None, answer: Mapping[object, object],
-                    catalog: pd.DataFrame) -> list[str]:
+def _expected_tasks(
+    tasks: Iterable[str] | pd.DataFrame | None,
+    answer: Mapping[object, object],
+    catalog: pd.DataFrame,
+) -> list[str]:
     if tasks is None:
         return [key for key in answer if isinstance(key, str) and key in catalog.index]
     if isinstance(tasks, pd.DataFrame):
@@ -116,17 +119,28 @@ def check_sort(
     for task in expected_ids:
         expected = str(key[task])
         title = str(catalog.at[task, "title"])
-        row = {"task": task, "title": title, "expected": expected, "correct": False}
+        row: dict[str, object] = {
+            "task": task,
+            "title": title,
+            "expected": expected,
+            "correct": False,
+        }
         if task not in mapping:
-            rows.append(row | {"your_answer": "", "explanation": f"not answered yet; pick one of: {choices}"})
+            rows.append(
+                row
+                | {"your_answer": "", "explanation": f"not answered yet; pick one of: {choices}"}
+            )
             continue
         given = mapping[task]
         if not isinstance(given, str):
-            rows.append(row | {
-                "your_answer": repr(given),
-                "explanation": f"the answer is {type(given).__name__} ({given!r}), not text; "
-                f"write the label in quotes, one of: {choices}",
-            })
+            rows.append(
+                row
+                | {
+                    "your_answer": repr(given),
+                    "explanation": f"the answer is {type(given).__name__} ({given!r}), not text; "
+                    f"write the label in quotes, one of: {choices}",
+                }
+            )
             continue
         try:
             label = normalize_label(kind, given)
@@ -141,15 +155,23 @@ def check_sort(
     for task in mapping:
         if isinstance(task, str) and task in expected_ids:
             continue
-        given = mapping[task]
+        extra_answer = mapping[task]
         if isinstance(task, str) and task in catalog.index:
             message = "this task is not part of this exercise; remove it"
         else:
             message = f"unknown task id {task!r}"
             close = difflib.get_close_matches(str(task), [str(t) for t in catalog.index], n=1)
             message += f"; did you mean {close[0]!r}?" if close else "; check the spelling"
-        rows.append({"task": str(task), "title": "", "your_answer": str(given), "expected": "",
-                     "correct": False, "explanation": message})
+        rows.append(
+            {
+                "task": str(task),
+                "title": "",
+                "your_answer": str(extra_answer),
+                "expected": "",
+                "correct": False,
+                "explanation": message,
+            }
+        )
     table = pd.DataFrame(rows, columns=FEEDBACK_COLUMNS)
     table["correct"] = table["correct"].astype(bool)
     n_correct = int(table["correct"].sum())

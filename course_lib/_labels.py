@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from functools import lru_cache
+from functools import cache
 
 from course_lib._content import _load_cached
 
@@ -37,13 +37,11 @@ def _kind(kind: str) -> str:
         raise TypeError(f"label kind must be text, not {type(kind).__name__}")
     canonical = _KIND_ALIASES.get(kind, kind)
     if canonical not in LABEL_KINDS:
-        raise ValueError(
-            f"unknown label kind {kind!r}; expected one of: {', '.join(LABEL_KINDS)}"
-        )
+        raise ValueError(f"unknown label kind {kind!r}; expected one of: {', '.join(LABEL_KINDS)}")
     return canonical
 
 
-@lru_cache(maxsize=None)
+@cache
 def _lookup(kind: str) -> dict[str, str]:
     """Folded spelling -> canonical id, for every id, label and alias of a vocabulary."""
     vocabulary = _load_cached(LABEL_KINDS[kind])

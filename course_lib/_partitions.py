@@ -48,7 +48,9 @@ def partition(tasks: pd.DataFrame, scheme: str) -> pd.Series:
     """
     _check_scheme(scheme)
     if not isinstance(tasks, pd.DataFrame):
-        raise TypeError(f"tasks must be a DataFrame such as load_tasks(), not {type(tasks).__name__}")
+        raise TypeError(
+            f"tasks must be a DataFrame such as load_tasks(), not {type(tasks).__name__}"
+        )
     column = "blackblot_owner" if scheme == "blackblot_role" else scheme
     if column not in tasks.columns:
         raise ValueError(
@@ -140,7 +142,7 @@ def _explanation(task: str, schemes: tuple[str, str], catalog: pd.DataFrame) -> 
     for scheme in dict.fromkeys(schemes):
         if scheme in SCHEMES:
             title = _SCHEME_TITLES[scheme]
-            parts.append(f"{title}: {catalog.at[task, SCHEMES[scheme][1]]}")
+            parts.append(f"{title}: {catalog.at[task, SCHEMES[scheme][1]]!s}")
     return " ".join(parts) if parts else str(catalog.at[task, "description"])
 
 
@@ -151,7 +153,9 @@ def _kappa(a: pd.Series, b: pd.Series) -> float:
     observed = float((a == b).mean())
     share_a = a.value_counts() / n
     share_b = b.value_counts() / n
-    expected = float(sum(share_a.get(label, 0.0) * share_b.get(label, 0.0) for label in share_a.index))
+    expected = float(
+        sum(share_a.get(label, 0.0) * share_b.get(label, 0.0) for label in share_a.index)
+    )
     if expected == 1.0:
         return 1.0 if observed == 1.0 else 0.0
     return (observed - expected) / (1.0 - expected)

@@ -1,0 +1,79 @@
+"""The package as people install it: a built wheel in a fresh virtual environment."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import sysconfig
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--wheel-dir",
+            str(out),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    (built,) = out.glob("pm_vs_pmm_course-*.whl")
+    return built
+
+
+def test_wheel_declares_the_content_files_as_package_data(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    bundled = {p.name for p in (ROOT / "course_lib" / "data").glob("*.csv")}
+    assert bundled, "no content files in the source tree"
+    for name in bundled:
+        assert f"course_lib/data/{name}" in names
+    assert "course_lib/py.typed" in names
+    entry_points = next(n for n in names if n.endswith("entry_points.txt"))
+    assert "pmcourse = course_lib.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+
+
+def test_wheel_in_a_fresh_venv_loads_the_content(wheel: Path, tmp_path: Path) -> None:
+    env_dir = tmp_path / "fresh"
+    venv.EnvBuilder(with_pip=True).create(env_dir)
+    python = env_dir / "bin" / "python"
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", str(wheel)],
+        check=True,
+        capture_output=True,
+    )
+    # Dependencies (pandas, ...) come from the test environment's site-packages as a plain path
+    # entry; .pth files there (such as the editable install of this repo) are not processed.
+    fresh_site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True, capture_output=True, text=True,
+    ).stdout.strip()  # fmt: skip
+    (Path(fresh_site) / "_test_dependencies.pth").write_text(
+        sysconfig.get_paths()["purelib"] + "\n"
+    )
+    probe = (
+        "import course_lib, pathlib;"
+        "print(len(course_lib.load_tasks()), len(course_lib.load_pragmatic_grid()));"
+        "print(pathlib.Path(course_lib.__file__).resolve())"
+    )
+    result = subprocess.run(
+        [str(python), "-I", "-c", probe], check=True, capture_output=True, text=True, cwd=tmp_path
+    )
+    counts, location = result.stdout.split("\n")[:2]
+    n_tasks, n_boxes = map(int, counts.split())
+    assert n_tasks >= 45 and n_boxes == 37
+    assert Path(location).is_relative_to(env_dir.resolve()), location
