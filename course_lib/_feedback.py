@@ -152,19 +152,19 @@ def check_sort(
         if not correct:
             explanation = f"expected {expected}, not {label}. {explanation}"
         rows.append(row | {"your_answer": given, "correct": correct, "explanation": explanation})
-    for task in mapping:
-        if isinstance(task, str) and task in expected_ids:
+    for answered in mapping:
+        if isinstance(answered, str) and answered in expected_ids:
             continue
-        extra_answer = mapping[task]
-        if isinstance(task, str) and task in catalog.index:
+        extra_answer = mapping[answered]
+        if isinstance(answered, str) and answered in catalog.index:
             message = "this task is not part of this exercise; remove it"
         else:
-            message = f"unknown task id {task!r}"
-            close = difflib.get_close_matches(str(task), [str(t) for t in catalog.index], n=1)
+            message = f"unknown task id {answered!r}"
+            close = difflib.get_close_matches(str(answered), [str(t) for t in catalog.index], n=1)
             message += f"; did you mean {close[0]!r}?" if close else "; check the spelling"
         rows.append(
             {
-                "task": str(task),
+                "task": str(answered),
                 "title": "",
                 "your_answer": str(extra_answer),
                 "expected": "",
