@@ -23,6 +23,14 @@ from course_lib._content import (
 from course_lib._feedback import SortFeedback, check_sort
 from course_lib._labels import label_choices, normalize_label
 from course_lib._partitions import SCHEMES, PartitionComparison, compare_partitions, partition
+from course_lib.lessons import (
+    blackblot_artefacts,
+    check_artefact_owners,
+    check_kpi_owners,
+    check_quiz,
+    role_kpis,
+    role_traits,
+)
 
 __version__ = "0.1.0"
 
@@ -36,6 +44,10 @@ __all__ = [
     "ContentError",
     "PartitionComparison",
     "SortFeedback",
+    "blackblot_artefacts",
+    "check_artefact_owners",
+    "check_kpi_owners",
+    "check_quiz",
     "check_sort",
     "compare_partitions",
     "label_choices",
@@ -47,6 +59,8 @@ __all__ = [
     "load_vocabulary",
     "normalize_label",
     "partition",
+    "role_kpis",
+    "role_traits",
     *_LAZY,
 ]
 

@@ -1,0 +1,334 @@
+"""Small tables and quiz checks used by the lessons in ``course/``.
+
+The task catalog covers *work*; the lessons also talk about how each role is *measured* (KPIs),
+the *traits* each role needs and which Blackblot role owns which *artefact*. These helpers
+return those as DataFrames and check a trainee's short quiz answers with the same feedback
+object that :func:`course_lib.check_sort` returns, so a quiz reads like a sorting exercise.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+
+from course_lib._content import load_blackblot_roles
+from course_lib._feedback import FEEDBACK_COLUMNS, SortFeedback
+from course_lib._labels import label_choices, normalize_label
+
+__all__ = [
+    "QUIZ_COLUMNS",
+    "blackblot_artefacts",
+    "check_artefact_owners",
+    "check_kpi_owners",
+    "check_quiz",
+    "role_kpis",
+    "role_traits",
+]
+
+#: Columns of a quiz key: what the item is called, the expected label and why.
+QUIZ_COLUMNS = ["title", "expected", "explanation"]
+
+_SEED_001 = "001 (ProdPad, 'Product Marketing vs Product Management: What's the Difference?')"
+_SEED_002 = "002 (Pragmatic Institute, 'Product Marketing or Product Management')"
+_SEED_003 = "003 ('Product Management vs. Product Marketing', the two-people argument)"
+_COMMON = "common practice (domain.md section 1)"
+_PMA = "Product Marketing Alliance survey (third-party)"
+
+# id, KPI, role, what it tells, source
+_KPIS: tuple[tuple[str, str, str, str, str], ...] = (
+    (
+        "adoption",
+        "Product adoption",
+        "product_management",
+        "How many of the intended users start using the product: did we build the right thing?",
+        _COMMON,
+    ),
+    (
+        "feature_usage",
+        "Feature usage",
+        "product_management",
+        "Which features people use and which they ignore: evidence for the next roadmap.",
+        _COMMON,
+    ),
+    (
+        "retention",
+        "Retention and churn",
+        "product_management",
+        "Whether users keep getting value from the product over time.",
+        _COMMON,
+    ),
+    (
+        "satisfaction",
+        "NPS and CSAT",
+        "product_management",
+        "How satisfied users are with the product they use.",
+        _COMMON,
+    ),
+    (
+        "on_time_delivery",
+        "On-time delivery",
+        "product_management",
+        "Whether releases ship when the roadmap said they would.",
+        _COMMON,
+    ),
+    (
+        "post_release_quality",
+        "Post-release quality",
+        "product_management",
+        "Defects and incidents found after a release: the product works as promised.",
+        _COMMON,
+    ),
+    (
+        "reviews",
+        "User and industry reviews",
+        "product_management",
+        "What users and analysts say about the product itself.",
+        _SEED_001,
+    ),
+    (
+        "uptime",
+        "Service uptime",
+        "product_management",
+        "A technical measure of the product in use, named as a product manager's metric.",
+        _SEED_001,
+    ),
+    (
+        "win_rate",
+        "Win rate",
+        "product_marketing",
+        "Share of competitive deals won: positioning and enablement at work; product marketers "
+        "rank it first.",
+        _PMA,
+    ),
+    (
+        "pipeline",
+        "Pipeline",
+        "product_marketing",
+        "Value of the sales opportunities the go-to-market work creates or influences.",
+        _COMMON,
+    ),
+    (
+        "sales_cycle",
+        "Sales-cycle length",
+        "product_marketing",
+        "How long buyers take to decide: clear messages and good sales tools shorten it.",
+        _COMMON,
+    ),
+    (
+        "launch_adoption",
+        "Launch adoption",
+        "product_marketing",
+        "How quickly the market takes up a launched release: the go-to-market hand-off paid off.",
+        _COMMON,
+    ),
+    (
+        "share_of_voice",
+        "Share of voice",
+        "product_marketing",
+        "How much of the market conversation is about us; named as a product marketing metric in "
+        "seed 001, though many companies give it to marketing communications.",
+        _SEED_001,
+    ),
+    (
+        "lead_generation",
+        "Leads generated",
+        "product_marketing",
+        "New prospects entering the funnel; named for product marketing in seed 001, elsewhere "
+        "usually a marketing communications metric.",
+        _SEED_001,
+    ),
+)
+
+# trait, role, source
+_TRAITS: tuple[tuple[str, str, str], ...] = (
+    ("Detail-oriented", "product_management", _SEED_003),
+    ("Technical background, understands software architecture", "product_management", _SEED_003),
+    ("UX/UI skill", "product_management", _SEED_003),
+    ("Experience leading a team", "product_management", _SEED_003),
+    ("Thinks about things: the product and how it is built", "product_management", _SEED_001),
+    ("Works on tomorrow: next and future products", "product_management", _SEED_002),
+    ("Communicative and presentable", "product_marketing", _SEED_003),
+    ("Mentors the sales force", "product_marketing", _SEED_003),
+    ("Experience in pricing and market strategy", "product_marketing", _SEED_003),
+    ("Dissects competing products and strategies", "product_marketing", _SEED_003),
+    ("Thinks about people: who buys and why", "product_marketing", _SEED_001),
+    ("Works on today: current and next products", "product_marketing", _SEED_002),
+    ("Customer-first focus", "shared", _SEED_001),
+    ("Turns feedback into change, quickly", "shared", _SEED_001),
+)
+
+
+def role_kpis() -> pd.DataFrame:
+    """Return typical KPIs of each role, indexed by KPI id.
+
+    Columns: ``kpi`` (its name), ``role`` (a ``roles`` id), ``measures`` (what it tells) and
+    ``source``.
+    """
+    frame = pd.DataFrame(list(_KPIS), columns=["id", "kpi", "role", "measures", "source"])
+    return frame.set_index("id")
+
+
+def role_traits() -> pd.DataFrame:
+    """Return the traits each role needs (``trait``, ``role``, ``source``), one row per trait."""
+    return pd.DataFrame(list(_TRAITS), columns=["trait", "role", "source"])
+
+
+def _slug(text: str) -> str:
+    words = re.sub(r"\([^)]*\)", " ", text.lower())
+    return "_".join(re.findall(r"[a-z0-9]+", words))
+
+
+def blackblot_artefacts() -> pd.DataFrame:
+    """Return every artefact a Blackblot role owns, indexed by a slug of its name.
+
+    Columns: ``artefact``, ``owner`` (a Blackblot role id), ``owner_label``, ``kind`` of the
+    owner (strategic, tactical, outside) and ``in_product_management``.
+    """
+    roles = load_blackblot_roles()
+    rows = [
+        {
+            "id": _slug(artefact),
+            "artefact": artefact,
+            "owner": role_id,
+            "owner_label": role["label"],
+            "kind": role["kind"],
+            "in_product_management": role["in_product_management"],
+        }
+        for role_id, role in roles.iterrows()
+        for artefact in role["owns"]
+    ]
+    return pd.DataFrame(rows).set_index("id")
+
+
+def check_quiz(
+    answer: Mapping[str, str],
+    key: pd.DataFrame,
+    kind: str,
+    *,
+    name: str = "quiz",
+    all_items: Sequence[str] | None = None,
+) -> SortFeedback:
+    """Check a quiz answer (item id -> label) against ``key`` and explain every item.
+
+    ``key`` is indexed by item id with the columns of :data:`QUIZ_COLUMNS`; labels are read with
+    :func:`course_lib.normalize_label` (``kind``: role, horizon, corner, blackblot_role), so
+    aliases such as ``"PMM"`` count. Every item of the key is checked; missing items, unknown
+    labels, non-text labels and ids that are not in the quiz each get a row saying what to fix
+    (``all_items``, default the key's ids, is the list of valid ids that message offers).
+    """
+    if not isinstance(answer, Mapping):
+        raise TypeError(
+            f"answer must be a dict of item id -> label, not {type(answer).__name__}; "
+            "edit the dict in the cell above and run it again"
+        )
+    missing_columns = [column for column in QUIZ_COLUMNS if column not in key.columns]
+    if missing_columns:
+        raise ValueError(f"quiz key lacks column(s) {', '.join(missing_columns)}")
+    choices = ", ".join(label_choices(kind))
+    rows: list[dict[str, object]] = []
+    for item, entry in key.iterrows():
+        expected = str(entry["expected"])
+        row: dict[str, object] = {
+            "task": item,
+            "title": entry["title"],
+            "expected": expected,
+            "correct": False,
+        }
+        given: object = answer.get(str(item))
+        if given is None or given == "" or given is Ellipsis:
+            rows.append(
+                row
+                | {"your_answer": "", "explanation": f"not answered yet; pick one of: {choices}"}
+            )
+            continue
+        if not isinstance(given, str):
+            rows.append(
+                row
+                | {
+                    "your_answer": repr(given),
+                    "explanation": f"{given!r} is not text; write the label in "
+                    f"quotes, one of: {choices}",
+                }
+            )
+            continue
+        try:
+            label = normalize_label(kind, given)
+        except ValueError as error:
+            rows.append(row | {"your_answer": given, "explanation": str(error)})
+            continue
+        explanation = str(entry["explanation"])
+        if label != expected:
+            explanation = f"expected {expected}, not {label}. {explanation}"
+        rows.append(
+            row | {"your_answer": given, "correct": label == expected, "explanation": explanation}
+        )
+    valid_items = ", ".join(map(str, key.index if all_items is None else all_items))
+    for item, given in answer.items():
+        if item not in key.index:
+            rows.append(
+                {
+                    "task": str(item),
+                    "title": "",
+                    "your_answer": str(given),
+                    "expected": "",
+                    "correct": False,
+                    "explanation": f"unknown item {item!r}; check the spelling against: "
+                    f"{valid_items}",
+                }
+            )
+    table = pd.DataFrame(rows, columns=FEEDBACK_COLUMNS)
+    table["correct"] = table["correct"].astype(bool)
+    return SortFeedback(
+        scheme=name, table=table, n_correct=int(table["correct"].sum()), n_total=len(key)
+    )
+
+
+def check_kpi_owners(answer: Mapping[str, str]) -> SortFeedback:
+    """Check which role a trainee says each KPI of :func:`role_kpis` belongs to.
+
+    Only the KPIs named in ``answer`` are checked, so a lesson can ask about a few of them.
+    """
+    kpis = role_kpis()
+    asked = [kpi for kpi in answer if kpi in kpis.index] or list(kpis.index)
+    key = pd.DataFrame(
+        {
+            "title": kpis["kpi"],
+            "expected": kpis["role"],
+            "explanation": kpis["measures"] + " Source: " + kpis["source"] + ".",
+        }
+    ).loc[asked]
+    return check_quiz(answer, key, "role", name="kpi_owner", all_items=list(kpis.index))
+
+
+def check_artefact_owners(answer: Mapping[str, str]) -> SortFeedback:
+    """Check which Blackblot role a trainee says owns each artefact named in ``answer``.
+
+    Artefact ids are those of :func:`blackblot_artefacts` (e.g. ``"business_case"``); owners
+    are Blackblot role ids or aliases (``"planner"``, ``"marketer"``, ``"architect"``, ...).
+    """
+    artefacts = blackblot_artefacts()
+    roles = load_blackblot_roles()
+    labels = {str(role): str(label) for role, label in roles["label"].items()}
+    definitions = {str(role): str(text) for role, text in roles["definition"].items()}
+    asked = [item for item in answer if item in artefacts.index] or list(artefacts.index)
+    owners = [str(owner) for owner in artefacts.loc[asked, "owner"]]
+    key = pd.DataFrame(
+        {
+            "title": artefacts.loc[asked, "artefact"],
+            "expected": owners,
+            "explanation": [
+                f"Blackblot gives it to the {labels[owner]}: {definitions[owner]}"
+                for owner in owners
+            ],
+        },
+        index=asked,
+    )
+    return check_quiz(
+        answer,
+        key,
+        "blackblot_role",
+        name="blackblot_artefact_owner",
+        all_items=list(artefacts.index),
+    )
