@@ -8,7 +8,7 @@ partition it and give trainees feedback. Widgets and plots are imported only whe
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import Any as _Any
 
 from course_lib._content import (
     VOCABULARIES,
@@ -36,7 +36,14 @@ __version__ = "0.1.0"
 
 # Public name -> module that defines it, imported on first use (widgets and plots need
 # ipywidgets and matplotlib, which a plain `import course_lib` must not load).
-_LAZY: dict[str, str] = {}
+_LAZY: dict[str, str] = {
+    "SortingBoard": "course_lib.widgets",
+    "role_horizon_view": "course_lib.widgets",
+    "plot_pragmatic_grid": "course_lib.plots",
+    "plot_horizons": "course_lib.plots",
+    "plot_partition_heatmap": "course_lib.plots",
+    "plot_triangle": "course_lib.plots",
+}
 
 __all__ = [
     "SCHEMES",
@@ -65,7 +72,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _Any:
     """Import widget and plot functions on first use."""
     if name in _LAZY:
         value = getattr(importlib.import_module(_LAZY[name]), name)

@@ -108,7 +108,8 @@ class PartitionComparison:
         return self.summary()
 
 
-def _clean(series: pd.Series, side: str) -> tuple[pd.Series, list[str]]:
+def _clean(series: pd.Series, side: str) -> pd.Series:
+    """Check a partition and drop its unlabelled tasks (None, NaN, empty text)."""
     if not isinstance(series, pd.Series):
         raise TypeError(
             f"partition {side} must be a pandas Series task id -> label (see partition()), "
@@ -120,7 +121,6 @@ def _clean(series: pd.Series, side: str) -> tuple[pd.Series, list[str]]:
             f"partition {side} lists task(s) {', '.join(map(repr, duplicated))} more than once; "
             "each task may have one label only"
         )
-    missing = [str(task) for task, label in series.items() if _is_missing(label)]
     labelled = series[[not _is_missing(label) for label in series]]
     for task, label in labelled.items():
         if not isinstance(label, str):
@@ -128,7 +128,7 @@ def _clean(series: pd.Series, side: str) -> tuple[pd.Series, list[str]]:
                 f"partition {side}: task {task!r} has label {label!r} "
                 f"({type(label).__name__}); labels must be text"
             )
-    return labelled, missing
+    return labelled
 
 
 def _is_missing(label: object) -> bool:
@@ -171,8 +171,8 @@ def compare_partitions(
     each side (``tasks`` defaults to the bundled catalog). Tasks present or labelled in only one
     partition are listed in ``only_in_a`` / ``only_in_b`` rather than dropped silently.
     """
-    labelled_a, missing_a = _clean(a, "a")
-    labelled_b, missing_b = _clean(b, "b")
+    labelled_a = _clean(a, "a")
+    labelled_b = _clean(b, "b")
     name_a = str(a.name) if a.name is not None else "a"
     name_b = str(b.name) if b.name is not None else "b"
     if name_a == name_b:
@@ -180,8 +180,6 @@ def compare_partitions(
     common = [task for task in labelled_a.index if task in labelled_b.index]
     only_in_a = [str(t) for t in labelled_a.index if t not in labelled_b.index]
     only_in_b = [str(t) for t in labelled_b.index if t not in labelled_a.index]
-    only_in_a += [t for t in missing_b if t in labelled_a.index]
-    only_in_b += [t for t in missing_a if t in labelled_b.index]
     left = labelled_a.loc[common]
     right = labelled_b.loc[common]
     crosstab = pd.crosstab(
