@@ -24,10 +24,13 @@ from course_lib._feedback import SortFeedback, check_sort
 from course_lib._labels import label_choices, normalize_label
 from course_lib._partitions import SCHEMES, PartitionComparison, compare_partitions, partition
 from course_lib.lessons import (
+    DISAGREEMENT_KINDS,
     blackblot_artefacts,
     check_artefact_owners,
     check_kpi_owners,
     check_quiz,
+    classify_disagreements,
+    disagreement_kind,
     role_kpis,
     role_traits,
 )
@@ -49,6 +52,7 @@ __all__ = [
     "SCHEMES",
     "VOCABULARIES",
     "ContentError",
+    "DISAGREEMENT_KINDS",
     "PartitionComparison",
     "SortFeedback",
     "blackblot_artefacts",
@@ -56,7 +60,9 @@ __all__ = [
     "check_kpi_owners",
     "check_quiz",
     "check_sort",
+    "classify_disagreements",
     "compare_partitions",
+    "disagreement_kind",
     "label_choices",
     "load_blackblot_roles",
     "load_definition_chain",

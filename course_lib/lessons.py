@@ -13,16 +13,19 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from course_lib._content import load_blackblot_roles
+from course_lib._content import load_blackblot_roles, load_tasks
 from course_lib._feedback import FEEDBACK_COLUMNS, SortFeedback
 from course_lib._labels import label_choices, normalize_label
 
 __all__ = [
+    "DISAGREEMENT_KINDS",
     "QUIZ_COLUMNS",
     "blackblot_artefacts",
     "check_artefact_owners",
     "check_kpi_owners",
     "check_quiz",
+    "classify_disagreements",
+    "disagreement_kind",
     "role_kpis",
     "role_traits",
 ]
@@ -332,3 +335,78 @@ def check_artefact_owners(answer: Mapping[str, str]) -> SortFeedback:
         name="blackblot_artefact_owner",
         all_items=list(artefacts.index),
     )
+
+
+# kind of disagreement -> what it teaches (lesson 05)
+DISAGREEMENT_KINDS: dict[str, str] = {
+    "problem vs solution space": (
+        "Blackblot keeps product management in the problem space; designing, building and "
+        "specifying the solution (the PRD onwards) is engineering's, led by the product "
+        "architect. Pragmatic leaves requirements and delivery with the product manager."
+    ),
+    "using vs buying": (
+        "Work that decides why buyers choose and what they pay (business case, competitors, "
+        "price levels) sits in Pragmatic's strategic columns with the product manager, but "
+        "with Blackblot's product marketer, who owns evaluation and differentiation."
+    ),
+    "inbound vs outbound": (
+        "Blackblot assigns by the direction of the flow: knowledge coming in from the market "
+        "(voice of the customer, roadmap, evangelising the problem) is the planner's alone; "
+        "demand going out is the marketer's. Pragmatic shares or splits the same work."
+    ),
+    "collateral to marcom": (
+        "Blackblot gives all collateral to the MarCom manager; Pragmatic's Readiness column "
+        "keeps collateral and sales tools with product marketing."
+    ),
+    "portfolio leadership": (
+        "Strategy across many products goes to Blackblot's director of products, one level "
+        "above the planner and the marketer; the course maps that seat to shared work."
+    ),
+}
+
+
+def disagreement_kind(pragmatic_role: str, blackblot_owner: str) -> str:
+    """Name the kind of disagreement behind a task the two partitions label differently.
+
+    ``pragmatic_role`` is a course role id, ``blackblot_owner`` a Blackblot role id; the result
+    is a key of :data:`DISAGREEMENT_KINDS`.
+
+    >>> disagreement_kind("product_management", "product_architect")
+    'problem vs solution space'
+    """
+    if blackblot_owner == "product_architect":
+        return "problem vs solution space"
+    if blackblot_owner == "marcom_manager":
+        return "collateral to marcom"
+    if blackblot_owner == "director_of_products":
+        return "portfolio leadership"
+    if pragmatic_role == "product_management" and blackblot_owner == "product_marketer":
+        return "using vs buying"
+    return "inbound vs outbound"
+
+
+def classify_disagreements(
+    disagreements: pd.DataFrame, tasks: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Add ``blackblot_owner`` and ``kind`` columns to a Pragmatic-vs-Blackblot disagreement table.
+
+    ``disagreements`` is ``compare_partitions(pragmatic, blackblot).disagreements`` (columns
+    ``task`` and ``pragmatic_role``); ``tasks`` defaults to the bundled catalog.
+    """
+    needed = [column for column in ("task", "pragmatic_role") if column not in disagreements]
+    if needed:
+        raise ValueError(
+            f"disagreements lacks column(s) {', '.join(needed)}; pass "
+            "compare_partitions(partition(tasks, 'pragmatic_role'), "
+            "partition(tasks, 'blackblot_role')).disagreements"
+        )
+    catalog = load_tasks() if tasks is None else tasks
+    result = disagreements.copy()
+    result["blackblot_owner"] = [
+        str(catalog.at[task, "blackblot_owner"]) for task in result["task"]
+    ]
+    result["kind"] = [
+        disagreement_kind(str(role), owner)
+        for role, owner in zip(result["pragmatic_role"], result["blackblot_owner"], strict=True)
+    ]
+    return result

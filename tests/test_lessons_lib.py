@@ -5,13 +5,22 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from course_lib import label_choices, load_blackblot_roles
+from course_lib import (
+    compare_partitions,
+    label_choices,
+    load_blackblot_roles,
+    load_tasks,
+    partition,
+)
 from course_lib.lessons import (
+    DISAGREEMENT_KINDS,
     QUIZ_COLUMNS,
     blackblot_artefacts,
     check_artefact_owners,
     check_kpi_owners,
     check_quiz,
+    classify_disagreements,
+    disagreement_kind,
     role_kpis,
     role_traits,
 )
@@ -117,3 +126,42 @@ def test_check_artefact_owners_explains_with_blackblot_definitions() -> None:
     assert table.at["business_case", "expected"] == "product_marketer"
     assert "Product Marketer" in table.at["business_case", "explanation"]
     assert "outside product management" in table.at["product_requirements_document", "explanation"]
+
+
+def test_disagreement_kind_names_each_pattern() -> None:
+    assert disagreement_kind("product_management", "product_architect") == (
+        "problem vs solution space"
+    )
+    assert disagreement_kind("product_marketing", "marcom_manager") == "collateral to marcom"
+    assert disagreement_kind("product_management", "director_of_products") == (
+        "portfolio leadership"
+    )
+    assert disagreement_kind("product_management", "product_marketer") == "using vs buying"
+    assert disagreement_kind("product_marketing", "product_planner") == "inbound vs outbound"
+    assert set(DISAGREEMENT_KINDS) == {
+        "problem vs solution space",
+        "using vs buying",
+        "inbound vs outbound",
+        "collateral to marcom",
+        "portfolio leadership",
+    }
+
+
+def test_classify_disagreements_on_the_catalog_gives_every_row_a_known_kind() -> None:
+    tasks = load_tasks()
+    comparison = compare_partitions(
+        partition(tasks, "pragmatic_role"), partition(tasks, "blackblot_role")
+    )
+    classified = classify_disagreements(comparison.disagreements, tasks)
+    assert len(classified) == len(comparison.disagreements)
+    assert set(classified["kind"]) <= set(DISAGREEMENT_KINDS)
+    architect = classified[classified["blackblot_owner"] == "product_architect"]
+    assert (architect["kind"] == "problem vs solution space").all()
+    assert list(classified["blackblot_owner"]) == [
+        tasks.at[task, "blackblot_owner"] for task in classified["task"]
+    ]
+
+
+def test_classify_disagreements_says_what_to_pass_when_columns_are_missing() -> None:
+    with pytest.raises(ValueError, match="compare_partitions"):
+        classify_disagreements(pd.DataFrame({"task": ["x"]}))
