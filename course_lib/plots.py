@@ -495,7 +495,7 @@ def plot_triangle(show: str = "titles", tasks: pd.DataFrame | None = None) -> Fi
             ax.plot([x], [y], marker="o", markersize=6, color=colour, gid=f"task:{task}")
         column = fig.add_subplot(grid[0, number])
         column.set_axis_off()
-        heading = f"{corners.at[corner, 'label']}: {len(ids)} task(s)"
+        heading = f"{str(corners.at[corner, 'label'])}: {len(ids)} task(s)"
         column.text(
             0,
             1,
