@@ -495,7 +495,8 @@ def plot_triangle(show: str = "titles", tasks: pd.DataFrame | None = None) -> Fi
             ax.plot([x], [y], marker="o", markersize=6, color=colour, gid=f"task:{task}")
         column = fig.add_subplot(grid[0, number])
         column.set_axis_off()
-        heading = f"{str(corners.at[corner, 'label'])}: {len(ids)} task(s)"
+        corner_label = str(corners.at[corner, "label"])
+        heading = f"{corner_label}: {len(ids)} task(s)"
         column.text(
             0,
             1,
