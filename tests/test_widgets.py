@@ -1,0 +1,379 @@
+"""SortingBoard and the role-by-horizon view, driven headless as a trainee would use them."""
+
+from __future__ import annotations
+
+import ast
+import html
+from pathlib import Path
+
+import ipywidgets as widgets
+import pandas as pd
+import pytest
+
+import course_lib
+from course_lib import check_sort, label_choices, load_tasks, partition
+from course_lib._widget_data import ROLE_SPANS, role_horizon_table
+from course_lib.widgets import RoleHorizonView, SortingBoard, role_horizon_view
+
+HEADER = (
+    "id,title,description,source,horizon,pragmatic_box,pragmatic_role,blackblot_owner,corner,"
+    "pragmatic_explanation,blackblot_explanation,horizon_explanation,corner_explanation"
+)
+# A small catalog of our own, so that these tests do not depend on the course's content.
+ROWS = [
+    "t_requirements,Write the requirements,Say what the product must do.,pragmatic_framework,"
+    "next,requirements,product_management,product_planner,technical,"
+    "PRAG-requirements,BB-requirements,HOR-requirements,CORNER-requirements",
+    "t_positioning,Position the product,Decide how buyers should see it.,pragmatic_framework,"
+    "current,positioning,product_marketing,product_marketer,marketing,"
+    "PRAG-positioning,BB-positioning,HOR-positioning,CORNER-positioning",
+    "t_ads,Run ads & <b>banners</b>,Place the ads.,pragmatic_framework,"
+    "current,,marcom,marcom_manager,marketing,PRAG-ads,BB-ads,HOR-ads,CORNER-ads",
+    "t_roadmap,Manage the roadmap,Plan what comes next.,pragmatic_framework,"
+    "future,product_roadmap,product_management,product_planner,strategy,"
+    "PRAG-roadmap,BB-roadmap,HOR-roadmap,CORNER-roadmap",
+    "t_checkins,Hold check-ins,Meet every week.,pragmatic_framework,"
+    "current,,shared,director_of_products,strategy,"
+    "PRAG-checkins,BB-checkins,HOR-checkins,CORNER-checkins",
+    "t_old_pm,Support current releases,Answer questions on today's product.,pragmatic_framework,"
+    "current,,product_management,product_planner,technical,"
+    "PRAG-old,BB-old,HOR-old,CORNER-old",
+]
+IDS = ["t_requirements", "t_positioning", "t_ads"]
+
+
+@pytest.fixture(scope="module")
+def catalog(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    path: Path = tmp_path_factory.mktemp("catalog") / "tasks.csv"
+    path.write_text("\n".join([HEADER, *ROWS]) + "\n", encoding="utf-8")
+    return load_tasks(path)
+
+
+@pytest.fixture
+def board(catalog: pd.DataFrame) -> SortingBoard:
+    return SortingBoard("pragmatic_role", IDS, title="Who owns it?", catalog=catalog)
+
+
+def classes(widget: widgets.Widget) -> set[str]:
+    return set(widget._dom_classes)
+
+
+def test_is_published_lazily_from_course_lib() -> None:
+    assert course_lib.SortingBoard is SortingBoard
+    assert course_lib.role_horizon_view is role_horizon_view
+
+
+def test_board_has_one_unset_card_per_task_and_the_contract_css_classes(
+    board: SortingBoard, catalog: pd.DataFrame
+) -> None:
+    assert isinstance(board, widgets.VBox)
+    assert "pmc-board" in classes(board)
+    assert list(board.cards) == IDS
+    for task in IDS:
+        card = board.cards[task]
+        assert classes(card) == {"pmc-card"}
+        assert board.pickers[task] in card.children
+        assert board.pickers[task].value is None
+        assert [value for _, value in board.pickers[task].options] == label_choices("role")
+        assert "pmc-feedback" in classes(board.feedback_lines[task])
+        assert board.feedback_lines[task].value == ""
+        text = card.children[0].value
+        assert html.escape(str(catalog.at[task, "title"])) in text
+        assert html.escape(str(catalog.at[task, "description"])) in text
+    assert "<b>banners</b>" not in board.cards["t_ads"].children[0].value  # escaped, not markup
+    assert "pmc-check" in classes(board.check_button)
+    assert "pmc-show-answer" in classes(board.show_answer_button)
+    assert "pmc-reset" in classes(board.reset_button)
+    assert "pmc-score" in classes(board.score)
+    assert board.answer == {}
+    assert board.feedback is None
+    assert "Who owns it?" in board.children[0].value
+
+
+def test_controls_are_native_labelled_and_in_card_order_for_keyboard_use(
+    board: SortingBoard,
+) -> None:
+    for number, task in enumerate(IDS, start=1):
+        picker = board.pickers[task]
+        assert isinstance(picker, widgets.Dropdown)
+        assert picker.description
+        assert f"task {number}" in picker.tooltip
+    buttons = [board.check_button, board.show_answer_button, board.reset_button, board.code_button]
+    for button in buttons:
+        assert isinstance(button, widgets.Button)
+        assert button.description and button.tooltip
+    order = list(board.children)
+    card_positions = [order.index(board.cards[task]) for task in IDS]
+    button_row = next(c for c in order if board.check_button in getattr(c, "children", ()))
+    assert card_positions == sorted(card_positions)
+    assert max(card_positions) < order.index(button_row) < order.index(board.score)
+
+
+def test_check_marks_every_card_with_the_feedback_of_check_sort(
+    board: SortingBoard, catalog: pd.DataFrame
+) -> None:
+    board.pickers["t_requirements"].value = "product_management"  # right
+    board.pickers["t_positioning"].value = "product_management"  # wrong: product_marketing
+    board.check_button.click()  # t_ads left unanswered
+
+    expected = check_sort(
+        {"t_requirements": "product_management", "t_positioning": "product_management"},
+        "pragmatic_role",
+        catalog.loc[IDS],
+    )
+    assert board.feedback is not None
+    assert board.feedback.summary == expected.summary == "1 of 3 correct (33%); 1 not answered yet"
+    assert expected.summary in board.score.value
+
+    assert classes(board.cards["t_requirements"]) == {"pmc-card", "pmc-card-correct"}
+    right = board.feedback_lines["t_requirements"].value
+    assert "\u2714" in right and "PRAG-requirements" in right
+
+    assert classes(board.cards["t_positioning"]) == {"pmc-card", "pmc-card-wrong"}
+    wrong = board.feedback_lines["t_positioning"].value
+    assert "\u2718" in wrong and "PRAG-positioning" in wrong
+    assert "expected product_marketing, not product_management" in wrong
+
+    assert classes(board.cards["t_ads"]) == {"pmc-card", "pmc-card-wrong"}
+    assert "not answered yet" in board.feedback_lines["t_ads"].value
+
+
+def test_check_method_returns_what_the_button_shows(board: SortingBoard) -> None:
+    board.set_answer({task: "product_marketing" for task in IDS})
+    feedback = board.check()
+    assert feedback is board.feedback
+    assert (feedback.n_correct, feedback.n_total) == (1, 3)
+    assert feedback.summary in board.score.value
+    assert classes(board.cards["t_positioning"]) == {"pmc-card", "pmc-card-correct"}
+
+
+def test_changing_a_pick_after_check_clears_that_card_only(board: SortingBoard) -> None:
+    board.set_answer({"t_requirements": "PM", "t_positioning": "PM"})
+    board.check()
+    board.pickers["t_positioning"].value = "product_marketing"
+    assert classes(board.cards["t_positioning"]) == {"pmc-card"}
+    assert board.feedback_lines["t_positioning"].value == ""
+    assert classes(board.cards["t_requirements"]) == {"pmc-card", "pmc-card-correct"}
+    assert "press Check again" in board.score.value
+    assert board.check().n_correct == 2
+
+
+def test_show_answer_fills_in_the_key_with_explanations(
+    board: SortingBoard, catalog: pd.DataFrame
+) -> None:
+    board.pickers["t_ads"].value = "shared"
+    board.check()
+    board.show_answer_button.click()
+    key = partition(catalog.loc[IDS], "pragmatic_role")
+    assert board.answer == key.to_dict()
+    for task in IDS:
+        assert classes(board.cards[task]) == {"pmc-card", "pmc-card-answer"}
+        line = board.feedback_lines[task].value
+        assert "Answer:" in line
+        assert str(catalog.at[task, "pragmatic_explanation"]) in line
+    assert "Marketing communications" in board.feedback_lines["t_ads"].value
+    assert "Answers shown for all 3 tasks" in board.score.value
+    assert board.feedback is None
+    assert board.check().n_correct == 3
+
+
+def test_reset_clears_picks_marks_feedback_and_score(board: SortingBoard) -> None:
+    start = board.score.value
+    board.set_answer({"t_requirements": "PMM"})
+    board.check()
+    board.code_button.click()
+    board.reset_button.click()
+    assert board.answer == {}
+    assert board.feedback is None
+    assert board.score.value == start
+    assert board.code.value == ""
+    for task in IDS:
+        assert board.pickers[task].value is None
+        assert classes(board.cards[task]) == {"pmc-card"}
+        assert board.feedback_lines[task].value == ""
+    board.reset()  # twice in a row is fine
+    board.show_answer()
+    board.reset()
+    assert board.answer == {}
+
+
+def test_to_code_round_trips_through_literal_eval(board: SortingBoard) -> None:
+    assert board.to_code() == "answer = {}"
+    board.set_answer({"t_positioning": "PMM", "t_ads": "marcom"})
+    code = board.to_code("my_sort")
+    statement = ast.parse(code).body
+    assert len(statement) == 1 and isinstance(statement[0], ast.Assign)
+    target = statement[0].targets[0]
+    assert isinstance(target, ast.Name) and target.id == "my_sort"
+    right_hand_side = code.split("=", 1)[1]
+    assert ast.literal_eval(right_hand_side.strip()) == board.answer
+    assert board.answer == {"t_positioning": "product_marketing", "t_ads": "marcom"}
+    namespace: dict[str, object] = {}
+    exec(code, namespace)
+    assert namespace["my_sort"] == board.answer
+    board.code_button.click()
+    assert "pmc-code" in classes(board.code)
+    assert html.escape(board.to_code()) in board.code.value
+
+
+@pytest.mark.parametrize("name", ["", "2fast", "class", "my answer", None])
+def test_to_code_rejects_names_that_are_not_variables(board: SortingBoard, name: object) -> None:
+    with pytest.raises(ValueError, match="variable name"):
+        board.to_code(name)  # type: ignore[arg-type]
+
+
+def test_set_answer_accepts_aliases_and_none_and_rejects_strangers(board: SortingBoard) -> None:
+    board.set_answer({"t_requirements": "Product Manager", "t_positioning": "pmm"})
+    assert board.answer == {
+        "t_requirements": "product_management",
+        "t_positioning": "product_marketing",
+    }
+    board.set_answer({"t_requirements": None})
+    assert board.answer == {"t_positioning": "product_marketing"}
+    with pytest.raises(
+        ValueError, match=r"'t_requirement' is not on this board; did you mean 't_requirements'"
+    ):
+        board.set_answer({"t_requirement": "PM"})
+    with pytest.raises(ValueError, match="expected one of: product_management"):
+        board.set_answer({"t_ads": "sales"})
+    with pytest.raises(TypeError, match="dict of task id"):
+        board.set_answer([("t_ads", "marcom")])  # type: ignore[arg-type]
+    assert board.answer == {"t_positioning": "product_marketing"}  # nothing half-applied
+
+
+def test_unknown_task_ids_raise_with_the_name_and_closest_match(catalog: pd.DataFrame) -> None:
+    with pytest.raises(
+        ValueError, match=r"unknown task id 't_roadmpa'; did you mean 't_roadmap'\?"
+    ):
+        SortingBoard("pragmatic_role", ["t_ads", "t_roadmpa"], catalog=catalog)
+
+
+@pytest.mark.parametrize(
+    ("tasks", "error", "message"),
+    [
+        (None, ValueError, "needs the tasks to sort: pass a list of task ids"),
+        ([], ValueError, "at least one task id"),
+        (["t_ads", "t_ads"], ValueError, "'t_ads' appear more than once"),
+        ("t_ads", TypeError, r"not a single string; use \['t_ads'\]"),
+        ([3], TypeError, "task ids must be text"),
+    ],
+)
+def test_bad_task_lists_are_refused_with_a_fix(
+    catalog: pd.DataFrame, tasks: object, error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        SortingBoard("pragmatic_role", tasks, catalog=catalog)  # type: ignore[arg-type]
+
+
+def test_unknown_scheme_is_refused(catalog: pd.DataFrame) -> None:
+    with pytest.raises(ValueError, match="unknown scheme 'roles'; expected one of: pragmatic_role"):
+        SortingBoard("roles", IDS, catalog=catalog)
+
+
+def test_other_schemes_offer_their_own_vocabulary(catalog: pd.DataFrame) -> None:
+    horizons = SortingBoard("horizon", IDS, catalog=catalog)
+    assert [v for _, v in horizons.pickers["t_ads"].options] == ["current", "next", "future"]
+    horizons.set_answer({"t_ads": "H1", "t_requirements": "future", "t_positioning": "today"})
+    feedback = horizons.check()
+    assert feedback.n_correct == 2
+    assert "HOR-requirements" in horizons.feedback_lines["t_requirements"].value
+    corners = SortingBoard("corner", ["t_roadmap"], catalog=catalog)
+    assert corners.pickers["t_roadmap"].description == "Corner:"
+    corners.show_answer()
+    assert corners.answer == {"t_roadmap": "strategy"}
+    assert "CORNER-roadmap" in corners.feedback_lines["t_roadmap"].value
+
+
+def test_board_accepts_a_slice_of_the_catalog(catalog: pd.DataFrame) -> None:
+    board = SortingBoard("pragmatic_role", catalog.loc[IDS[:2]], catalog=catalog)
+    assert board.task_ids == IDS[:2]
+
+
+def test_board_on_the_course_catalog_agrees_with_its_own_key() -> None:
+    tasks = list(load_tasks().index[:5])
+    board = SortingBoard("blackblot_role", tasks)
+    board.show_answer()
+    feedback = board.check()
+    assert (feedback.n_correct, feedback.n_total) == (5, 5)
+    assert feedback.summary == "5 of 5 correct (100%)"
+
+
+# The role-by-horizon view ------------------------------------------------------------------
+
+
+def test_role_horizon_table_lists_titles_per_role_and_horizon(catalog: pd.DataFrame) -> None:
+    table = role_horizon_table(catalog)
+    assert list(table.columns) == ["current", "next", "future"]
+    assert list(table.index) == ["product_management", "product_marketing", "marcom", "shared"]
+    assert table.at["product_management", "current"] == ["Support current releases"]
+    assert table.at["product_management", "next"] == ["Write the requirements"]
+    assert table.at["product_management", "future"] == ["Manage the roadmap"]
+    assert table.at["product_marketing", "current"] == ["Position the product"]
+    assert table.at["product_marketing", "future"] == []
+    assert table.at["marcom", "current"] == ["Run ads & <b>banners</b>"]
+    assert table.at["shared", "current"] == ["Hold check-ins"]
+    assert sum(len(cell) for cell in table.to_numpy().ravel()) == len(catalog)
+
+
+def test_role_horizon_table_needs_a_role_scheme(catalog: pd.DataFrame) -> None:
+    with pytest.raises(ValueError, match="does not label roles"):
+        role_horizon_table(catalog, "horizon")
+
+
+def _row_html(view: RoleHorizonView, role: str) -> str:
+    start = view.grid.value.index("<tr class='pmc-rh-row")
+    rows = view.grid.value[start:].split("</tr>")
+    return next(row for row in rows if f"data-role='{role}'" in row)
+
+
+def test_role_horizon_view_shows_each_cell_and_highlights_the_picked_role(
+    catalog: pd.DataFrame,
+) -> None:
+    view = role_horizon_view(catalog)
+    assert isinstance(view, widgets.VBox)
+    assert "pmc-role-horizon" in classes(view)
+    assert [value for _, value in view.role_picker.options] == list(view.table.index)
+    assert view.role_picker.tooltip
+    for role in view.table.index:
+        for horizon in view.table.columns:
+            for title in view.titles(role, horizon):
+                cell_start = view.grid.value.index(f"data-role='{role}' data-horizon='{horizon}'")
+                cell = view.grid.value[cell_start:].split("</td>")[0]
+                assert html.escape(title) in cell
+    assert view.selected_role == "product_management"
+    assert "pmc-rh-selected" in _row_html(view, "product_management")
+    assert "pmc-rh-selected" not in _row_html(view, "product_marketing")
+    caption = view.caption()
+    assert "Product management: 1 on current, 1 on next, 1 on future products." in caption
+    assert "span for product management: next + future" in caption
+    assert "Tasks on current sit outside that span" in caption
+
+    view.role_picker.value = "product_marketing"
+    assert "pmc-rh-selected" in _row_html(view, "product_marketing")
+    assert "pmc-rh-selected" not in _row_html(view, "product_management")
+    assert "span for product marketing: current + next" in view.caption()
+    assert html.escape(view.caption()) in view.grid.value
+
+    view.role_picker.value = "shared"
+    assert "no span of its own" in view.caption()
+
+
+def test_role_horizon_view_draws_both_spans_overlapping_on_next(catalog: pd.DataFrame) -> None:
+    view = role_horizon_view(catalog)
+    assert ROLE_SPANS == {
+        "product_marketing": ("current", "next"),
+        "product_management": ("next", "future"),
+    }
+    for role, covered in ROLE_SPANS.items():
+        row = view.grid.value.split(f"pmc-span-{role}")[1].split("</tr>")[0]
+        marks = ["&#9644;" in cell for cell in row.split("<td")[1:]]
+        assert marks == [horizon in covered for horizon in ("current", "next", "future")]
+
+
+def test_role_horizon_view_defaults_to_the_course_catalog() -> None:
+    view = role_horizon_view()
+    catalog = load_tasks()
+    shown = sum(len(view.titles(r, h)) for r in view.table.index for h in view.table.columns)
+    assert shown == len(catalog)
+    blackblot = role_horizon_view(scheme="blackblot_role")
+    assert "engineering" in blackblot.table.index
