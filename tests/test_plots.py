@@ -1,0 +1,277 @@
+"""The four pictures: what each figure draws, that its labels do not collide, and PNG output."""
+
+from __future__ import annotations
+
+import itertools
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Polygon, Rectangle
+from matplotlib.text import Text
+from matplotlib.transforms import Bbox
+
+import course_lib
+from course_lib import (
+    compare_partitions,
+    load_pragmatic_grid,
+    load_tasks,
+    partition,
+    plot_horizons,
+    plot_partition_heatmap,
+    plot_pragmatic_grid,
+    plot_triangle,
+)
+from course_lib.plots import ROLE_COLOURS
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(autouse=True)
+def figures_stay_out_of_pyplot() -> Iterator[None]:
+    """Our figures are never registered with pyplot, so there is nothing left to close."""
+    yield
+    if "matplotlib.pyplot" in sys.modules:
+        assert sys.modules["matplotlib.pyplot"].get_fignums() == []
+
+
+def by_gid(fig: Figure, prefix: str, kind: type = Rectangle) -> dict[str, object]:
+    found = {}
+    for artist in fig.findobj(kind):
+        gid = artist.get_gid()
+        if gid and gid.startswith(prefix):
+            found[gid[len(prefix) :]] = artist
+    return found
+
+
+def save_png(fig: Figure, path: Path) -> None:
+    fig.savefig(path, dpi=60)
+    data = path.read_bytes()
+    assert data.startswith(PNG_SIGNATURE) and len(data) > 5_000
+    assert fig._repr_png_().startswith(PNG_SIGNATURE)
+
+
+def text_extents(fig: Figure) -> list[tuple[str, Bbox]]:
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    extents = []
+    for text in fig.findobj(Text):
+        if text.get_visible() and text.get_text().strip() and text.figure is not None:
+            extents.append((text.get_text(), text.get_window_extent(renderer)))
+    return extents
+
+
+def assert_no_text_overlaps(fig: Figure) -> None:
+    """No two labels of the figure share any pixels (1 px of slack for anti-aliasing)."""
+    extents = text_extents(fig)
+    assert extents
+    width, height = fig.canvas.get_width_height()
+    for text, box in extents:
+        assert box.x0 >= -1 and box.y0 >= -1, f"{text!r} is cut off: {box}"
+        assert box.x1 <= width + 1 and box.y1 <= height + 1, f"{text!r} is cut off: {box}"
+    for (text_a, a), (text_b, b) in itertools.combinations(extents, 2):
+        shrunk = Bbox.from_extents(a.x0 + 1, a.y0 + 1, a.x1 - 1, a.y1 - 1)
+        assert not shrunk.overlaps(b), f"labels overlap: {text_a!r} and {text_b!r}"
+
+
+def test_import_course_lib_loads_no_matplotlib_and_plots_never_touch_pyplot() -> None:
+    probe = (
+        "import sys, course_lib\n"
+        "print('matplotlib' in sys.modules, 'ipywidgets' in sys.modules)\n"
+        "course_lib.SortingBoard\n"
+        "print('matplotlib' in sys.modules, 'ipywidgets' in sys.modules)\n"
+        "fig = course_lib.plot_horizons()\n"
+        "print('matplotlib' in sys.modules, 'matplotlib.pyplot' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True)
+    assert out.stdout.split("\n")[:3] == ["False False", "False True", "True False"]
+
+
+def test_pragmatic_grid_draws_37_boxes_coloured_by_role_with_inferred_ones_hatched(
+    tmp_path: Path,
+) -> None:
+    grid = load_pragmatic_grid()
+    fig = plot_pragmatic_grid()
+    assert isinstance(fig, Figure)
+    boxes = by_gid(fig, "box:")
+    assert len(boxes) == 37
+    assert set(boxes) == set(grid.index)
+    inferred = {box for box, rectangle in boxes.items() if rectangle.get_hatch()}
+    assert inferred == set(grid.index[grid["role_basis"] == "inferred"])
+    assert inferred  # the Planning split is the course's inference
+    for box, rectangle in boxes.items():
+        expected = ROLE_COLOURS[grid.at[box, "role"]]
+        assert rectangle.get_facecolor()[:3] == pytest.approx(_rgb(expected))
+    labels = by_gid(fig, "label:", Text)
+    assert {labels[box].get_text().endswith("*") for box in inferred} == {True}
+    columns = by_gid(fig, "column:", Text)
+    assert [columns[c].get_text() for c in columns] == [
+        "Market", "Focus", "Business", "Planning", "Programs", "Readiness", "Support",
+    ]  # fmt: skip
+    legend_texts = [t.get_text() for legend in fig.legends for t in legend.get_texts()]
+    assert legend_texts[:2] == ["Product management", "Product marketing"]
+    assert "inferred" in legend_texts[2]
+    assert "37 boxes" in fig.get_suptitle()
+    assert_no_text_overlaps(fig)
+    _assert_labels_inside_boxes(fig, boxes, labels)
+    save_png(fig, tmp_path / "grid.png")
+
+
+def test_pragmatic_grid_can_show_the_current_names(tmp_path: Path) -> None:
+    fig = plot_pragmatic_grid(names="current")
+    columns = by_gid(fig, "column:", Text)
+    assert columns["readiness"].get_text() == "Enablement"
+    assert_no_text_overlaps(fig)
+    with pytest.raises(ValueError, match="'classic' or 'current'"):
+        plot_pragmatic_grid(names="2011")
+
+
+def _rgb(colour: str) -> tuple[float, float, float]:
+    value = colour.lstrip("#")
+    return tuple(int(value[i : i + 2], 16) / 255 for i in (0, 2, 4))  # type: ignore[return-value]
+
+
+def _assert_labels_inside_boxes(
+    fig: Figure, boxes: dict[str, object], labels: dict[str, object]
+) -> None:
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    for box, rectangle in boxes.items():
+        outer = rectangle.get_window_extent(renderer)  # type: ignore[attr-defined]
+        inner = labels[box].get_window_extent(renderer)  # type: ignore[attr-defined]
+        assert outer.x0 <= inner.x0 and inner.x1 <= outer.x1, f"label of {box} sticks out"
+        assert outer.y0 <= inner.y0 and inner.y1 <= outer.y1, f"label of {box} sticks out"
+
+
+def test_horizons_draw_three_regions_two_spans_and_their_overlap_on_next(tmp_path: Path) -> None:
+    fig = plot_horizons()
+    regions = by_gid(fig, "horizon:")
+    spans = by_gid(fig, "span:")
+    overlaps = by_gid(fig, "overlap:")
+    assert list(regions) == ["current", "next", "future"]
+    assert set(spans) == {"product_marketing", "product_management"}
+    assert list(overlaps) == ["next"]
+
+    def covered(span: Rectangle) -> list[str]:
+        left, right = span.get_x(), span.get_x() + span.get_width()
+        return [
+            name
+            for name, region in regions.items()
+            if left < region.get_x() + region.get_width() and region.get_x() < right
+        ]
+
+    assert covered(spans["product_marketing"]) == ["current", "next"]
+    assert covered(spans["product_management"]) == ["next", "future"]
+    assert covered(overlaps["next"]) == ["next"]
+    texts = " ".join(t.get_text() for t in fig.findobj(Text))
+    for words in ("Current products", "Next products", "Future products", "hand-off"):
+        assert words in texts
+    assert_no_text_overlaps(fig)
+    save_png(fig, tmp_path / "horizons.png")
+
+
+def test_heatmap_annotates_every_crosstab_cell_and_outlines_disagreements(
+    tmp_path: Path,
+) -> None:
+    a = pd.Series({"t1": "pm", "t2": "pm", "t3": "pmm", "t4": "pmm", "t5": "marcom"}, name="ours")
+    b = pd.Series(
+        {"t1": "pm", "t2": "pmm", "t3": "pmm", "t4": "marcom", "t5": "marcom"}, name="theirs"
+    )
+    catalog = pd.DataFrame({"description": [f"task {i}" for i in range(1, 6)]},
+                           index=[f"t{i}" for i in range(1, 6)])  # fmt: skip
+    comparison = compare_partitions(a, b, tasks=catalog)
+    fig = plot_partition_heatmap(comparison)
+    counts = by_gid(fig, "count:", Text)
+    assert len(counts) == comparison.crosstab.size == 9
+    for row in comparison.crosstab.index:
+        for column in comparison.crosstab.columns:
+            shown = counts[f"{row}:{column}"].get_text()
+            assert shown == str(comparison.crosstab.at[row, column])
+    assert set(by_gid(fig, "disagreement:")) == {"pm:pmm", "pmm:marcom"}
+    assert "agreement 60%" in fig.get_suptitle()
+    assert "2 disagreement(s)" in fig.get_suptitle()
+    assert_no_text_overlaps(fig)
+    save_png(fig, tmp_path / "heatmap.png")
+
+
+def test_heatmap_of_the_course_partitions_matches_compare_partitions(tmp_path: Path) -> None:
+    tasks = load_tasks()
+    comparison = compare_partitions(
+        partition(tasks, "pragmatic_role"), partition(tasks, "blackblot_role")
+    )
+    fig = plot_partition_heatmap(comparison)
+    outlined = by_gid(fig, "disagreement:")
+    crosstab = comparison.crosstab
+    cells = [f"{r}:{c}" for r in crosstab.index for c in crosstab.columns]
+    expected = {cell for cell in cells if cell.split(":")[0] != cell.split(":")[1]
+                and crosstab.at[cell.split(":")[0], cell.split(":")[1]] > 0}  # fmt: skip
+    assert set(outlined) == expected
+    outlined_tasks = sum(int(by_gid(fig, "count:", Text)[cell].get_text()) for cell in expected)
+    assert outlined_tasks == len(comparison.disagreements)
+    assert_no_text_overlaps(fig)
+    save_png(fig, tmp_path / "course_heatmap.png")
+
+
+def test_heatmap_refuses_what_is_not_a_comparison() -> None:
+    with pytest.raises(TypeError, match="compare_partitions"):
+        plot_partition_heatmap(pd.DataFrame())  # type: ignore[arg-type]
+    catalog = pd.DataFrame({"description": ["x", "y"]}, index=["t1", "t2"])
+    a, b = pd.Series({"t1": "pm"}, name="a"), pd.Series({"t2": "pm"}, name="b")
+    empty = compare_partitions(a, b, tasks=catalog)
+    with pytest.raises(ValueError, match="nothing to draw"):
+        plot_partition_heatmap(empty)
+
+
+def test_triangle_with_titles_has_three_corners_and_their_titles(tmp_path: Path) -> None:
+    fig = plot_triangle()
+    triangles = by_gid(fig, "triangle", Polygon)
+    assert len(triangles) == 1
+    assert len(next(iter(triangles.values())).get_xy()) in (3, 4)  # closed paths repeat a vertex
+    corners = by_gid(fig, "corner:", Line2D)
+    assert set(corners) == {"strategy", "marketing", "technical"}
+    titles = by_gid(fig, "titles:", Text)
+    assert "Product owner" in titles["technical"].get_text()
+    assert "Product marketing manager" in titles["marketing"].get_text()
+    assert "Strategic product manager" in titles["strategy"].get_text()
+    assert_no_text_overlaps(fig)
+    save_png(fig, tmp_path / "triangle.png")
+
+
+def test_triangle_with_tasks_places_each_task_near_its_own_corner(tmp_path: Path) -> None:
+    tasks = load_tasks()
+    fig = plot_triangle(show="tasks")
+    dots = by_gid(fig, "task:", Line2D)
+    assert set(dots) == set(tasks.index)
+    corners = {name: line.get_xydata()[0] for name, line in by_gid(fig, "corner:", Line2D).items()}
+    triangle = next(iter(by_gid(fig, "triangle", Polygon).values()))
+    for task, dot in dots.items():
+        x, y = dot.get_xydata()[0]
+        assert triangle.get_path().contains_point((x, y)), f"{task} is outside the triangle"
+        nearest = min(corners, key=lambda c: (corners[c][0] - x) ** 2 + (corners[c][1] - y) ** 2)
+        assert nearest == tasks.at[task, "corner"], task
+    lists = by_gid(fig, "tasks:", Text)
+    for corner, text in lists.items():
+        assert text.get_text().count("\u2022") == int((tasks["corner"] == corner).sum())
+    assert_no_text_overlaps(fig)
+    save_png(fig, tmp_path / "triangle_tasks.png")
+
+
+def test_triangle_takes_a_subset_of_tasks_and_refuses_unknown_modes() -> None:
+    subset = load_tasks().iloc[:4]
+    fig = plot_triangle("tasks", tasks=subset)
+    assert set(by_gid(fig, "task:", Line2D)) == set(subset.index)
+    with pytest.raises(ValueError, match="'titles' or 'tasks'"):
+        plot_triangle("corners")
+
+
+def test_plots_are_published_lazily() -> None:
+    assert course_lib.plot_triangle is plot_triangle
+    assert course_lib.plot_pragmatic_grid is plot_pragmatic_grid
