@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m course_lib
+	$(BIN)/pmcourse demo
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab course/

@@ -1,0 +1,49 @@
+"""Trainee feedback that shows each item's result and message but never the hidden tests.
+
+Stock ``nbgrader generate_feedback`` renders the autograded notebook as it ran, hidden tests
+included (nbgrader #917, #1363), which would publish the keys. ``HideHiddenTests`` runs first
+in the feedback pipeline: it removes every ``BEGIN HIDDEN TESTS`` region from the source and
+reduces error tracebacks in grade cells to their last line, since a traceback quotes the
+source lines around the failure.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import ClearHiddenTests, GetGrades
+from nbgrader.utils import is_grade
+from traitlets.config import Config
+
+HIDDEN_NOTE = "# (hidden tests ran here; their code is not part of the feedback)"
+
+
+class HideHiddenTests(ClearHiddenTests):  # type: ignore[misc]  # nbgrader is untyped
+    """Drop hidden test regions and grade-cell tracebacks from a notebook before rendering."""
+
+    def preprocess_cell(self, cell: Any, resources: Any, cell_index: int) -> tuple[Any, Any]:
+        """Remove this cell's hidden region; keep only ``ename: evalue`` of its errors."""
+        try:
+            removed = cell.cell_type == "code" and self._remove_hidden_test_region(cell)
+        except RuntimeError:  # an unmatched marker a trainee typed: nothing hidden to remove
+            removed = False
+        if removed:
+            cell.source = (cell.source.rstrip("\n") + "\n" + HIDDEN_NOTE).lstrip("\n")
+        if cell.cell_type == "code" and is_grade(cell):
+            for output in cell.get("outputs", []):
+                if output.get("output_type") == "error":
+                    name, value = output.get("ename", "Error"), output.get("evalue", "")
+                    output["traceback"] = [f"{name}: {value}"]
+        return cell, resources
+
+
+def feedback_config(config: Config) -> Config:
+    """A copy of the course config whose feedback pipeline hides the hidden tests."""
+    result = copy.deepcopy(config)
+    configured = list(config.get("GenerateFeedback", {}).get("preprocessors", []))
+    steps = configured or [GetGrades, CSSHTMLHeaderPreprocessor]
+    result.GenerateFeedback.preprocessors = [HideHiddenTests, *steps]
+    result.HideHiddenTests.enforce_metadata = False
+    return result

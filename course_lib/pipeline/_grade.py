@@ -1,0 +1,215 @@
+"""Autograde a cohort with nbgrader and write its feedback, in a pool of forked workers.
+
+nbgrader's own start costs seconds (most of it imports), so the parent imports it once and
+forks the workers, which share one gradebook and keep one ``NbGraderAPI`` each. Every
+submission still gets its own fresh kernel (nbgrader's ``Execute``): nothing a trainee runs
+can leak into another's grading.
+More workers than cores keep both cores busy while kernels start and the gradebook is written.
+"""
+
+from __future__ import annotations
+
+import csv
+import multiprocessing
+import os
+import re
+import sys
+import time
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from course_lib.pipeline._errors import PipelineError
+from course_lib.pipeline._feedback import feedback_config
+from course_lib.pipeline._settings import CourseSettings
+
+GRADING_LOG = "grading_log.csv"
+
+_ERROR_LINE = re.compile(r"^\s*(?:[\w.]+\.)?(\w+(?:Error|Exception|Timeout)): (.*)$")
+
+
+@dataclass(frozen=True)
+class GradeOutcome:
+    """How grading one submission went; ``reason`` says why when ``ok`` is False."""
+
+    assignment: str
+    student: str
+    ok: bool
+    reason: str
+    seconds: float
+
+
+def default_workers() -> int:
+    """Worker processes: two per core, so kernel start-up waits overlap with work."""
+    return max(2, 2 * (os.cpu_count() or 1))
+
+
+def failure_reason(result: dict[str, Any], notebook: Path | None = None) -> str:
+    """A one-line reason from an nbgrader API result (its log and traceback)."""
+    text = "\n".join(str(result.get(key, "")) for key in ("log", "error"))
+    reasons = [
+        f"{match.group(1)}: {match.group(2).strip()}"
+        for line in text.splitlines()
+        if (match := _ERROR_LINE.match(line)) and "NbGraderException" not in match.group(1)
+    ]
+    reason = reasons[-1] if reasons else "nbgrader autograde failed (see its log)"
+    reason = reason if len(reason) <= 300 else reason[:297] + "..."
+    return f"{reason} [{notebook}]" if notebook is not None else reason
+
+
+def ensure_in_gradebook(settings: CourseSettings, assignment: str) -> bool:
+    """Make sure nbgrader knows ``assignment``; releases it first if not. True if released."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(settings.db_url, settings.course_id) as gradebook:
+        try:
+            notebooks = gradebook.find_assignment(assignment).notebooks
+        except MissingEntry:
+            notebooks = []
+    if notebooks:
+        return False
+    from course_lib.pipeline._release import release_assignment
+
+    release_assignment(settings, assignment)
+    return True
+
+
+def _create_students(settings: CourseSettings, students: Iterable[str]) -> None:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(settings.db_url, settings.course_id) as gradebook:
+        for student in sorted(set(students)):
+            gradebook.update_or_create_student(student)
+
+
+# Per-worker state, set by the pool initializer in each forked worker.
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(settings: CourseSettings, worker_log: str) -> None:
+    """Give this worker one NbGraderAPI and send its console noise to ``worker_log``."""
+    from nbgrader.apps import NbGraderAPI
+
+    warnings.simplefilter("ignore")  # nbgrader and SQLAlchemy warnings are logged, not raised
+    log_fd = os.open(worker_log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(log_fd, 1)
+    os.dup2(log_fd, 2)
+    os.close(log_fd)
+    _WORKER["api"] = NbGraderAPI(config=settings.config)
+    _WORKER["feedback_api"] = NbGraderAPI(config=feedback_config(settings.config))
+    _WORKER["settings"] = settings
+
+
+def _grade_one(job: tuple[str, str]) -> GradeOutcome:
+    assignment, student = job
+    settings: CourseSettings = _WORKER["settings"]
+    start = time.perf_counter()
+    try:
+        result = _WORKER["api"].autograde(assignment, student, force=True, create=True)
+    except Exception as error:  # a crash in nbgrader must not stop the cohort
+        result = {"success": False, "error": f"{type(error).__name__}: {error}"}
+    folder = settings.submitted_dir / student / assignment
+    if not result.get("success"):
+        reason = failure_reason(result, folder)
+        return GradeOutcome(assignment, student, False, reason, time.perf_counter() - start)
+    feedback = _WORKER["feedback_api"].generate_feedback(assignment, student, force=True)
+    if not feedback.get("success"):
+        reason = "graded, but feedback failed: " + failure_reason(feedback, folder)
+        return GradeOutcome(assignment, student, False, reason, time.perf_counter() - start)
+    return GradeOutcome(assignment, student, True, "", time.perf_counter() - start)
+
+
+def _progress(total: int, enabled: bool) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(
+        total=total, desc="grading", unit="submission", file=sys.stderr, disable=not enabled
+    )
+
+
+def grade_cohort(
+    settings: CourseSettings,
+    assignments: Sequence[str],
+    *,
+    workers: int | None = None,
+    progress: bool = True,
+) -> list[GradeOutcome]:
+    """Autograde every submission of ``assignments``; one outcome per submission.
+
+    A submission nbgrader cannot grade is recorded with its reason and the run goes on.
+    Re-running regrades everything (``force``), so scores are the same each time.
+    """
+    jobs: list[tuple[str, str]] = []
+    for assignment in assignments:
+        settings.check_assignment(assignment)
+        jobs.extend((assignment, student) for student in settings.students(assignment))
+    if not jobs:
+        raise PipelineError(
+            f"no submissions of {', '.join(assignments)} under {settings.submitted_dir}. "
+            "Collect them first (nbgrader collect / zip_collect) so that each is at "
+            "submitted/<student>/<assignment>/<assignment>.ipynb."
+        )
+    for assignment in assignments:
+        if settings.students(assignment) and ensure_in_gradebook(settings, assignment):
+            print(f"released {assignment} first: it was not in the gradebook", file=sys.stderr)
+    _create_students(settings, (student for _, student in jobs))
+    import nbgrader.apps  # noqa: F401  (import once here; forked workers inherit it)
+
+    settings.reports_dir.mkdir(parents=True, exist_ok=True)
+    worker_log = settings.reports_dir / "grading_workers.log"
+    worker_log.write_text("")
+    count = max(1, min(workers or default_workers(), len(jobs)))
+    outcomes: list[GradeOutcome] = []
+    context = multiprocessing.get_context("fork")
+    with (
+        context.Pool(count, _init_worker, (settings, str(worker_log))) as pool,
+        _progress(len(jobs), progress) as bar,
+    ):
+        for outcome in pool.imap_unordered(_grade_one, jobs):
+            outcomes.append(outcome)
+            bar.update(1)
+            if not outcome.ok:
+                bar.write(f"  failed: {outcome.student}/{outcome.assignment}: {outcome.reason}")
+    outcomes.sort(key=lambda outcome: (outcome.assignment, outcome.student))
+    write_grading_log(settings, outcomes)
+    return outcomes
+
+
+def write_grading_log(settings: CourseSettings, outcomes: Sequence[GradeOutcome]) -> Path:
+    """Record the outcomes (merged with earlier runs of other assignments) as a CSV."""
+    path = settings.reports_dir / GRADING_LOG
+    kept = {
+        (old.assignment, old.student): old
+        for old in read_grading_log(settings)
+        if old.assignment not in {outcome.assignment for outcome in outcomes}
+    }
+    kept.update({(outcome.assignment, outcome.student): outcome for outcome in outcomes})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=[field.name for field in fields(GradeOutcome)])
+        writer.writeheader()
+        for key in sorted(kept):
+            row = asdict(kept[key])
+            row["seconds"] = f"{row['seconds']:.2f}"
+            writer.writerow(row)
+    return path
+
+
+def read_grading_log(settings: CourseSettings) -> list[GradeOutcome]:
+    """Outcomes recorded by earlier ``grade`` runs (empty if none)."""
+    path = settings.reports_dir / GRADING_LOG
+    if not path.is_file():
+        return []
+    with path.open(newline="", encoding="utf-8") as handle:
+        return [
+            GradeOutcome(
+                assignment=row["assignment"],
+                student=row["student"],
+                ok=row["ok"] == "True",
+                reason=row["reason"],
+                seconds=float(row["seconds"]),
+            )
+            for row in csv.DictReader(handle)
+        ]

@@ -1,0 +1,25 @@
+"""``pmcourse release``: nbgrader's ``generate_assignment`` from the source into the release."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from course_lib.pipeline._errors import PipelineError
+from course_lib.pipeline._settings import CourseSettings
+
+
+def release_assignment(settings: CourseSettings, assignment: str) -> Path:
+    """Generate the student version of ``assignment``; returns its release folder."""
+    settings.check_assignment(assignment)
+    from nbgrader.apps import NbGraderAPI
+
+    api = NbGraderAPI(config=settings.config)
+    result = api.generate_assignment(assignment, force=True, create=True)
+    if not result.get("success"):
+        from course_lib.pipeline._grade import failure_reason
+
+        raise PipelineError(
+            f"nbgrader could not release {assignment} from {settings.source_dir / assignment}: "
+            f"{failure_reason(result)}. Fix the source notebook and run release again."
+        )
+    return settings.release_dir / assignment
