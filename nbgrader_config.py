@@ -1,0 +1,100 @@
+"""nbgrader configuration of the course (see docs/grading.md).
+
+Run nbgrader from the repository root with the venv's bin/ first on PATH (nbgrader shells
+out to alembic). ``NbGraderAPI`` does not read this file by itself: use
+``course_lib.grading.load_course_config(root)``.
+"""
+
+from pathlib import Path
+
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import (
+    AssignLatePenalties,
+    CheckCellMetadata,
+    ClearHiddenTests,
+    ClearMarkScheme,
+    ClearOutput,
+    ComputeChecksums,
+    DeduplicateIds,
+    GetGrades,
+    IgnorePattern,
+    IncludeHeaderFooter,
+    InstantiateTests,
+    LimitOutput,
+    LockCells,
+    OverwriteCells,
+    OverwriteKernelspec,
+    SaveAutoGrades,
+    SaveCells,
+)
+
+from course_lib.nbgrader_plugins import (
+    NamedTimeoutExecute,
+    RepairGradeCells,
+    SortStubClearSolutions,
+)
+
+c = get_config()  # noqa: F821 -- nbgrader injects get_config into its config files
+
+c.CourseDirectory.root = str(Path(__file__).resolve().parent)
+c.CourseDirectory.course_id = "pm-vs-pmm"
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "exercises"
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"]
+
+# The release: sorting answers become the same dict with None labels (valid Python, zero
+# points); every other solution region becomes `...  # YOUR ANSWER HERE`.
+c.ClearSolutions.code_stub = {"python": "...  # YOUR ANSWER HERE"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+c.GenerateAssignment.preprocessors = [
+    IncludeHeaderFooter,
+    InstantiateTests,
+    LockCells,
+    SortStubClearSolutions,
+    ClearOutput,
+    CheckCellMetadata,
+    ComputeChecksums,
+    SaveCells,
+    ClearHiddenTests,
+    ClearMarkScheme,
+    ComputeChecksums,
+    CheckCellMetadata,
+]
+
+# Autograde: repair deleted/duplicated/split/retyped cells first, then nbgrader's own checks.
+c.OverwriteCells.add_missing_cells = True
+c.Autograde.sanitize_preprocessors = [
+    ClearOutput,
+    RepairGradeCells,
+    DeduplicateIds,
+    OverwriteKernelspec,
+    OverwriteCells,
+    CheckCellMetadata,
+]
+c.Autograde.autograde_preprocessors = [
+    NamedTimeoutExecute,
+    IgnorePattern,
+    ClearMetadataPreprocessor,
+    LimitOutput,
+    SaveAutoGrades,
+    AssignLatePenalties,
+    CheckCellMetadata,
+]
+
+# A cell that runs longer than this is interrupted; the cells after it still run. The course's
+# cells take well under a second; a cohort of 30 autogrades in about a minute per assignment.
+c.Execute.timeout = 15
+c.Execute.interrupt_on_timeout = True
+c.NamedTimeoutExecute.timeout = 15
+c.NamedTimeoutExecute.interrupt_on_timeout = True
+
+# Any stderr output zeroes a grade cell: drop known noise before grades are read.
+c.IgnorePattern.enabled = True
+c.IgnorePattern.pattern = (
+    r"Jupyter is migrating its paths|FutureWarning|DeprecationWarning|PendingDeprecationWarning"
+)
+c.LimitOutput.max_lines = 200
+c.LimitOutput.max_traceback = 50
+
+# Feedback shows scores and messages but not the hidden tests (their keys and secret).
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
