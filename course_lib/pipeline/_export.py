@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -48,10 +49,14 @@ def item_scores(settings: CourseSettings, assignments: Sequence[str]) -> pd.Data
 
 
 def grades_table(
-    scores: pd.DataFrame, outcomes: Sequence[GradeOutcome], assignments: Sequence[str]
+    scores: pd.DataFrame,
+    outcomes: Sequence[GradeOutcome],
+    assignments: Sequence[str],
+    item_order: dict[str, list[str]] | None = None,
 ) -> pd.DataFrame:
     """One row per student: ``<assignment>.<item>`` per graded item, per-assignment
     score/max/status, and the totals. A submission that failed to grade scores 0 with its reason.
+    Items come in ``item_order[assignment]`` (notebook order) when given, else sorted.
     """
     status = {
         (o.assignment, o.student): "graded" if o.ok else f"failed: {o.reason}" for o in outcomes
@@ -66,6 +71,11 @@ def grades_table(
         if part.empty and not any(key[0] == assignment for key in status):
             continue
         points = part.groupby("item")["max_score"].max()
+        order = (item_order or {}).get(assignment, [])
+        rank = {item: index for index, item in enumerate(order)}
+        points = points.loc[
+            sorted(points.index, key=lambda item: (rank.get(item, len(rank)), item))
+        ]
         per_item = part.pivot_table(index="student", columns="item", values="score", aggfunc="sum")
         per_item = per_item.reindex(index=table.index, columns=points.index)
         for student in table.index:
@@ -89,10 +99,22 @@ def grades_table(
     return table.reset_index()
 
 
+def notebook_item_order(settings: CourseSettings, assignment: str) -> list[str]:
+    """The grade ids of ``assignment``'s graded cells in source-notebook order."""
+    notebook = json.loads(settings.source_notebook(assignment).read_text(encoding="utf-8"))
+    order = []
+    for cell in notebook.get("cells", []):
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("grade") and meta.get("grade_id"):
+            order.append(str(meta["grade_id"]))
+    return order
+
+
 def export_grades(settings: CourseSettings, assignments: Sequence[str]) -> Path:
     """Write ``reports/grades.csv`` for ``assignments`` from the gradebook; returns its path."""
     outcomes = [o for o in read_grading_log(settings) if o.assignment in set(assignments)]
-    table = grades_table(item_scores(settings, assignments), outcomes, assignments)
+    order = {name: notebook_item_order(settings, name) for name in assignments}
+    table = grades_table(item_scores(settings, assignments), outcomes, assignments, order)
     path = settings.reports_dir / GRADES_CSV
     path.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(path, index=False, float_format="%.4g")

@@ -4,7 +4,8 @@ Stock ``nbgrader generate_feedback`` renders the autograded notebook as it ran, 
 included (nbgrader #917, #1363), which would publish the keys. ``HideHiddenTests`` runs first
 in the feedback pipeline: it removes every ``BEGIN HIDDEN TESTS`` region from the source and
 reduces error tracebacks in grade cells to their last line, since a traceback quotes the
-source lines around the failure.
+source lines around the failure. It also drops the evidence lines the hidden tests print
+(``PMCOURSE-EVIDENCE ...``): they are for the audit, not for trainees.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from nbgrader.utils import is_grade
 from traitlets.config import Config
 
 HIDDEN_NOTE = "# (hidden tests ran here; their code is not part of the feedback)"
+EVIDENCE_PREFIX = "PMCOURSE-EVIDENCE"
 
 
 class HideHiddenTests(ClearHiddenTests):  # type: ignore[misc]  # nbgrader is untyped
@@ -36,6 +38,15 @@ class HideHiddenTests(ClearHiddenTests):  # type: ignore[misc]  # nbgrader is un
                 if output.get("output_type") == "error":
                     name, value = output.get("ename", "Error"), output.get("evalue", "")
                     output["traceback"] = [f"{name}: {value}"]
+                elif output.get("output_type") == "stream":
+                    lines = str(output.get("text", "")).splitlines(keepends=True)
+                    kept = [line for line in lines if not line.startswith(EVIDENCE_PREFIX)]
+                    output["text"] = "".join(kept)
+            cell.outputs = [
+                output
+                for output in cell.get("outputs", [])
+                if output.get("output_type") != "stream" or output.get("text")
+            ]
         return cell, resources
 
 

@@ -8,6 +8,8 @@ tests, scored with the same rule as the hidden tests (``course_lib.grading.score
 from __future__ import annotations
 
 import html
+import json
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -133,6 +135,71 @@ def _explanations(key: Any) -> dict[str, str]:
     return {}
 
 
+_TASK_COMMENT = re.compile(r"""^\s*["'](?P<task>[^"']+)["']\s*:[^#]*#\s*(?P<text>.+?)\s*$""")
+
+
+def task_texts(notebook_path: Path, answer_grade_id: str) -> dict[str, str]:
+    """Task id -> the text written next to it (``"id": ...,  # text``) in an answer cell."""
+    notebook = json.loads(notebook_path.read_text(encoding="utf-8"))
+    for cell in notebook.get("cells", []):
+        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") != answer_grade_id:
+            continue
+        source = cell.get("source", "")
+        text = "".join(source) if isinstance(source, list) else str(source)
+        return {
+            match.group("task"): match.group("text")
+            for line in text.splitlines()
+            if (match := _TASK_COMMENT.match(line))
+        }
+    return {}
+
+
+def framework_partitions(
+    settings: CourseSettings, assignment: str, key: Any
+) -> dict[str, pd.Series]:
+    """The Pragmatic and Blackblot roles of a sorting item's tasks, where the course has them.
+
+    Looked up, in order: ``_PRAGMATIC`` / ``_BLACKBLOT`` literals next to the key in the hidden
+    test; CSV files in the assignment's source folder with ``task`` and ``pragmatic_box`` /
+    ``blackblot_owner`` columns (mapped to roles with the grid and the Blackblot roles); the
+    course catalog. Tasks none of these know are left out.
+    """
+    from course_lib import load_blackblot_roles, load_pragmatic_grid, load_tasks, partition
+
+    tasks = [str(task) for task in key.key]
+    found: dict[str, dict[str, str]] = {"Pragmatic": {}, "Blackblot": {}}
+    for name, literal in FRAMEWORK_LITERALS.items():
+        value = key.extra.get(literal)
+        if isinstance(value, dict):
+            found[name].update({str(t): str(v) for t, v in value.items() if str(t) in tasks})
+    box_role = load_pragmatic_grid()["role"].to_dict()
+    owner_role = load_blackblot_roles()["course_role"].to_dict()
+    folder = settings.source_dir / assignment
+    for path in sorted(folder.glob("*.csv")):
+        try:
+            table = pd.read_csv(path, dtype=str)
+        except (OSError, ValueError, pd.errors.ParserError):
+            continue
+        if "task" not in table.columns:
+            continue
+        for column, name, mapping in (
+            ("pragmatic_box", "Pragmatic", box_role),
+            ("blackblot_owner", "Blackblot", owner_role),
+        ):
+            if column in table.columns:
+                for task, value in zip(table["task"], table[column], strict=True):
+                    if task in tasks and value in mapping:
+                        found[name].setdefault(str(task), str(mapping[value]))
+    catalog = load_tasks()
+    known = [task for task in tasks if task in catalog.index]
+    if known:
+        for name, scheme in (("Pragmatic", "pragmatic_role"), ("Blackblot", "blackblot_role")):
+            labels = partition(catalog.loc[known], scheme)
+            for task, label in labels.items():
+                found[name].setdefault(str(task), str(label))
+    return {name: pd.Series(labels, name=name) for name, labels in found.items() if labels}
+
+
 def _sort_answers(
     settings: CourseSettings, assignment: str, students: Sequence[str]
 ) -> dict[str, dict[str, Any]]:
@@ -182,6 +249,7 @@ def task_tables(
             if item.kind != "sort" or key is None:
                 continue
             explanations = _explanations(key)
+            texts = task_texts(settings.source_notebook(assignment), item.answer_grade_id)
             given: dict[str, list[str | None]] = {task: [] for task in key.key}
             for student_answers in answers.values():
                 answer = student_answers.get(item.answer_grade_id)
@@ -213,18 +281,16 @@ def task_tables(
                         "share_correct": right / len(labels) if labels else float("nan"),
                         "commonest_wrong": wrong.most_common(1)[0][0] if wrong else "",
                         "commonest_wrong_count": wrong.most_common(1)[0][1] if wrong else 0,
-                        "explanation": explanations.get(task, item.title),
+                        "task_text": texts.get(task, ""),
+                        "explanation": explanations.get(task)
+                        or f"{item.title}: {texts.get(task, task)}",
                     }
                 )
             if item.label_kind == "role" and majority:
                 majorities[(assignment, item.grade_id)] = pd.Series(majority, name="cohort")
-                frameworks[(assignment, item.grade_id)] = {
-                    name: pd.Series(
-                        {str(t): str(v) for t, v in key.extra[literal].items()}, name=name
-                    )
-                    for name, literal in FRAMEWORK_LITERALS.items()
-                    if isinstance(key.extra.get(literal), dict)
-                }
+                frameworks[(assignment, item.grade_id)] = framework_partitions(
+                    settings, assignment, key
+                )
                 frameworks[(assignment, item.grade_id)]["course key"] = pd.Series(
                     {str(t): str(v) for t, v in key.key.items()}, name="course key"
                 )
@@ -238,6 +304,7 @@ def task_tables(
         "share_correct",
         "commonest_wrong",
         "commonest_wrong_count",
+        "task_text",
         "explanation",
     ]
     tasks = pd.DataFrame(rows, columns=columns).sort_values(
@@ -381,6 +448,17 @@ def write_report(settings: CourseSettings, assignments: Sequence[str]) -> Path:
         if "cohort_sides_with" in sides
         else sides.iloc[0:0]
     )
+    compared = set(tables.partitions.get("compared_with", pd.Series(dtype=str)))
+    framework_note = (
+        ""
+        if {"Pragmatic", "Blackblot"} & compared
+        else "<p><strong>No framework labels for these tasks:</strong> graded tasks are new, "
+        "so the Pragmatic and Blackblot partitions come only from the solutions. Put "
+        "<code>_PRAGMATIC = {task: role}</code> and <code>_BLACKBLOT = {task: role}</code> next "
+        "to <code>_KEY</code> in a sorting item's hidden test (or a CSV with <code>task</code>, "
+        "<code>pragmatic_box</code>, <code>blackblot_owner</code> columns in its source folder) "
+        "to compare the cohort with each framework.</p>"
+    )
     escape = html.escape
     body = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -405,6 +483,7 @@ img {{ max-width: 100%; }}
 <h2>The cohort's majority partition against the frameworks</h2>
 <p>For each role-sorting item: the label most trainees gave each task, compared with the
 course key and, where the solution records them, the Pragmatic and Blackblot partitions.</p>
+{framework_note}
 {_table_html(tables.partitions)}
 <h3>Where the frameworks or the key and the cohort part ways</h3>
 {_table_html(disputed)}
