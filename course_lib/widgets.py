@@ -30,6 +30,7 @@ BOARD_CLASS = "pmc-board"
 CARD_CLASS = "pmc-card"
 CORRECT_CLASS = "pmc-card-correct"
 WRONG_CLASS = "pmc-card-wrong"
+UNANSWERED_CLASS = "pmc-card-unanswered"
 ANSWER_CLASS = "pmc-card-answer"
 CHECK_CLASS = "pmc-check"
 SHOW_ANSWER_CLASS = "pmc-show-answer"
@@ -53,9 +54,15 @@ _BORDERS = {
     None: "1px solid #bdbdbd",
     CORRECT_CLASS: "2px solid #1b7837",
     WRONG_CLASS: "2px solid #b2182b",
+    UNANSWERED_CLASS: "2px solid #e08214",
     ANSWER_CLASS: "2px solid #2166ac",
 }
-_COLOURS = {CORRECT_CLASS: "#1b7837", WRONG_CLASS: "#b2182b", ANSWER_CLASS: "#2166ac"}
+_COLOURS = {
+    CORRECT_CLASS: "#1b7837",
+    WRONG_CLASS: "#b2182b",
+    UNANSWERED_CLASS: "#b35806",
+    ANSWER_CLASS: "#2166ac",
+}
 _START_TEXT = "Pick a {kind} for each task, then press Check."
 
 
@@ -234,10 +241,15 @@ class SortingBoard(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no t
         """Check the picks with :func:`check_sort`, mark every card and show the score."""
         feedback = check_sort(self.answer, self.scheme, self._tasks)
         for row in feedback.table.itertuples(index=False):
-            task = str(row.task)
-            state = CORRECT_CLASS if row.correct else WRONG_CLASS
+            if row.correct:
+                states: tuple[str, ...] = (CORRECT_CLASS,)
+            elif row.your_answer == "":
+                states = (WRONG_CLASS, UNANSWERED_CLASS)
+            else:
+                states = (WRONG_CLASS,)
             mark = CORRECT_MARK if row.correct else WRONG_MARK
-            self._mark(task, state, f"<b>{mark}</b> {html.escape(str(row.explanation))}")
+            text = f"<b>{mark}</b> {html.escape(str(row.explanation))}"
+            self._mark(str(row.task), states, text)
         self.score.value = f"<b>{html.escape(feedback.summary)}</b>"
         self._feedback = feedback
         return feedback
@@ -259,7 +271,7 @@ class SortingBoard(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no t
             label = html.escape(str(vocabulary.at[row.expected, "label"]))
             self._mark(
                 str(row.task),
-                ANSWER_CLASS,
+                (ANSWER_CLASS,),
                 f"<b>Answer: {label}.</b> {html.escape(str(row.explanation))}",
             )
         self.score.value = (
@@ -278,7 +290,7 @@ class SortingBoard(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no t
         finally:
             self._syncing = False
         for task in self.task_ids:
-            self._mark(task, None, "")
+            self._mark(task, (), "")
         self.score.value = _START_TEXT.format(kind=_KIND_NAMES[self.kind])
         self.code.value = ""
         self._feedback = None
@@ -301,14 +313,17 @@ class SortingBoard(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no t
             f"<pre style='user-select:text'>{html.escape(self.to_code())}</pre>"
         )
 
-    def _mark(self, task: str, state: str | None, text: str) -> None:
+    def _mark(self, task: str, states: tuple[str, ...], text: str) -> None:
+        """Give a card its state classes (the last one sets the colour) and feedback text."""
         card = self.cards[task]
-        for css_class in (CORRECT_CLASS, WRONG_CLASS, ANSWER_CLASS):
+        for css_class in (CORRECT_CLASS, WRONG_CLASS, UNANSWERED_CLASS, ANSWER_CLASS):
             card.remove_class(css_class)
-        if state is not None:
-            card.add_class(state)
-            text = f"<span style='color:{_COLOURS[state]}'>{text}</span>"
-        card.layout.border = _BORDERS[state]
+        for css_class in states:
+            card.add_class(css_class)
+        style = states[-1] if states else None
+        if style is not None:
+            text = f"<span style='color:{_COLOURS[style]}'>{text}</span>"
+        card.layout.border = _BORDERS[style]
         self.feedback_lines[task].value = text
 
     def _on_pick(self, change: dict[str, Any]) -> None:
@@ -317,7 +332,7 @@ class SortingBoard(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no t
             return
         for task, picker in self.pickers.items():
             if picker is change["owner"]:
-                self._mark(task, None, "")
+                self._mark(task, (), "")
         if self._feedback is not None:
             self.score.value = (
                 f"Last check: {html.escape(self._feedback.summary)}. "

@@ -134,8 +134,10 @@ def test_check_marks_every_card_with_the_feedback_of_check_sort(
     assert "\u2718" in wrong and "PRAG-positioning" in wrong
     assert "expected product_marketing, not product_management" in wrong
 
-    assert classes(board.cards["t_ads"]) == {"pmc-card", "pmc-card-wrong"}
+    assert classes(board.cards["t_ads"]) == {"pmc-card", "pmc-card-wrong", "pmc-card-unanswered"}
+    assert "\u2718" in board.feedback_lines["t_ads"].value
     assert "not answered yet" in board.feedback_lines["t_ads"].value
+    assert board.cards["t_ads"].layout.border != board.cards["t_positioning"].layout.border
 
 
 def test_check_method_returns_what_the_button_shows(board: SortingBoard) -> None:
