@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import nbformat
 from nbconvert.exporters.exporter import ResourcesDict
 from nbformat.notebooknode import NotebookNode
 from nbgrader.api import Gradebook, MissingEntry
@@ -91,10 +92,10 @@ def _source_cell_to_notebook_cell(
 ) -> NotebookNode:
     """Rebuild a deleted cell from its gradebook record (its released source and metadata)."""
     if is_grade:
-        cell: NotebookNode = OverwriteCells().missing_cell_transform(
+        transformed = OverwriteCells().missing_cell_transform(
             source_cell, points, is_solution=is_solution
         )
-        return cell
+        return _with_id(_node(dict(transformed)), source_cell.name)
     metadata: dict[str, Any] = {
         "nbgrader": {
             "grade": False,
@@ -107,12 +108,24 @@ def _source_cell_to_notebook_cell(
     }
     if source_cell.locked:
         metadata.update({"deletable": False, "editable": False})
-    cell = NotebookNode(  # type: ignore[no-untyped-call]
+    cell = _node(
         {"cell_type": source_cell.cell_type, "metadata": metadata, "source": source_cell.source}
     )
     if source_cell.cell_type == "code":
         cell.outputs = []
         cell.execution_count = None
+    return _with_id(cell, source_cell.name)
+
+
+def _node(data: dict[str, Any]) -> NotebookNode:
+    """Turn plain data into a NotebookNode, nested dicts included."""
+    node: NotebookNode = nbformat.from_dict(data)  # type: ignore[no-untyped-call]
+    return node
+
+
+def _with_id(cell: NotebookNode, name: str) -> NotebookNode:
+    """Give a restored cell a valid nbformat cell id derived from its grade_id."""
+    cell["id"] = ("restored-" + re.sub(r"[^A-Za-z0-9_-]", "-", name))[:64]
     return cell
 
 
