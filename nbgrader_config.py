@@ -83,9 +83,9 @@ c.Autograde.autograde_preprocessors = [
 
 # A cell that runs longer than this is interrupted; the cells after it still run. The course's
 # cells take well under a second; a cohort of 30 autogrades in about a minute per assignment.
-c.Execute.timeout = 15
+c.Execute.timeout = 10
 c.Execute.interrupt_on_timeout = True
-c.NamedTimeoutExecute.timeout = 15
+c.NamedTimeoutExecute.timeout = 10
 c.NamedTimeoutExecute.interrupt_on_timeout = True
 
 # Any stderr output zeroes a grade cell: drop known noise before grades are read.
