@@ -39,8 +39,12 @@ INSTALL_HINT = (
     "install it with `apt-get install chromium chromium-driver` (as root; `make browser-deps` "
     "does it), then run the test again"
 )
-# JupyterLab settings for the test: no news or update toasts over the page.
+# JupyterLab settings for the test: start the notebook's kernel without asking, and no news
+# or update toasts over the page.
 QUIET_SETTINGS = {
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {
+        "autoStartDefaultKernel": True,
+    },
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
         "checkForUpdates": False,
         "fetchNews": "false",
@@ -81,6 +85,13 @@ class LabServer:
     process: subprocess.Popen[bytes]
     log: Path
     runtime_dir: Path
+
+    def kernel_state(self, notebook: str) -> str | None:
+        """Execution state of the kernel of ``notebook``'s session, None without a session."""
+        for session in _get(f"{self.url}/api/sessions"):
+            if session.get("path") == notebook and session.get("kernel"):
+                return str(session["kernel"].get("execution_state"))
+        return None
 
     def log_tail(self, lines: int = 40) -> str:
         """The last lines of the server's log, for failure messages."""

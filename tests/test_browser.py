@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,20 @@ def _task_on_card(card_text: str, titles: dict[str, str]) -> str:
     return max(found, key=lambda task: len(titles[task]))
 
 
+def _wait_for_idle_kernel(page: Any, server: Any) -> None:
+    """Wait until the lesson's kernel runs and is idle, accepting a kernel dialog if shown."""
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while time.monotonic() < deadline:
+        dialog = page.locator(".jp-Dialog", has_text="Select Kernel")
+        if dialog.count() and dialog.first.is_visible():
+            dialog.first.locator(".jp-mod-accept").click()  # the preselected Python 3 kernel
+        if server.kernel_state(LESSON) == "idle":
+            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']")
+            return
+        page.wait_for_timeout(250)
+    raise AssertionError(f"the kernel of {LESSON} never became idle:\n{server.log_tail()}")
+
+
 def _error_outputs(page: Any) -> list[str]:
     texts: list[str] = page.locator(
         ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
@@ -86,7 +101,7 @@ def test_first_board_of_the_start_lesson_gives_feedback_in_a_real_browser(
             page.set_default_timeout(TIMEOUT_MS)
             page.goto(f"{server.url}/lab/tree/{LESSON}")
             page.wait_for_selector(".jp-NotebookPanel .jp-Notebook")
-            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']")
+            _wait_for_idle_kernel(page, server)
 
             page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
             page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
