@@ -1,0 +1,193 @@
+"""The four assignments under nbgrader for real, in one temporary course for the module."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from nbgrader_support import (
+    ROOT,
+    cell_sources,
+    generate_all,
+    gradebook_scores,
+    make_course,
+    run_nbgrader,
+    submit,
+    total_auto_score,
+)
+
+from course_lib.grading import (
+    ASSIGNMENT_IDS,
+    evidence_digest,
+    load_assignment_specs,
+    read_evidence,
+    read_keys,
+    read_literal_answers,
+)
+
+pytestmark = [pytest.mark.nbgrader, pytest.mark.slow]
+
+SPECS = load_assignment_specs()
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A course with every assignment released, its solution and its release submitted,
+    autograded, fed back and exported."""
+    course = make_course(tmp_path_factory.mktemp("course"))
+    generate_all(course)
+    for assignment in ASSIGNMENT_IDS:
+        notebook = f"{assignment}.ipynb"
+        submit(course, "solution", assignment, course / "solutions" / assignment / notebook)
+        submit(course, "as_shipped", assignment, course / "exercises" / assignment / notebook)
+        run_nbgrader(course, "autograde", assignment)
+        run_nbgrader(course, "generate_feedback", assignment)
+    run_nbgrader(course, "export")
+    return course
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENT_IDS)
+def test_exercises_do_not_drift_from_solutions(course: Path, assignment: str) -> None:
+    generated = course / "exercises" / assignment
+    shipped = ROOT / "exercises" / assignment
+    notebook = f"{assignment}.ipynb"
+    assert cell_sources(generated / notebook) == cell_sources(shipped / notebook), (
+        f"exercises/{assignment} differs from what nbgrader generates from solutions/; run "
+        f"`nbgrader generate_assignment {assignment} --force` from the repository root"
+    )
+    assert sorted(p.name for p in generated.iterdir()) == sorted(p.name for p in shipped.iterdir())
+    for data_file in generated.iterdir():
+        if data_file.suffix != ".ipynb":
+            assert data_file.read_bytes() == (shipped / data_file.name).read_bytes()
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENT_IDS)
+def test_every_solution_gets_full_marks(course: Path, assignment: str) -> None:
+    grades = gradebook_scores(course, assignment)["solution"]
+    spec = SPECS[assignment]
+    for item in spec.items:
+        if item.autograded:
+            assert grades[item.grade_id] == item.points, (item.grade_id, grades)
+        else:  # a manually graded answer waits for the instructor
+            assert grades[item.grade_id] is None
+    assert total_auto_score(grades) == spec.autograded_points
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENT_IDS)
+def test_every_release_as_shipped_scores_zero_without_errors(course: Path, assignment: str) -> None:
+    grades = gradebook_scores(course, assignment)["as_shipped"]
+    assert all(score == 0 for score in grades.values()), grades
+    autograded = course / "autograded" / "as_shipped" / assignment / f"{assignment}.ipynb"
+    notebook = json.loads(autograded.read_text(encoding="utf-8"))
+    test_cells = [
+        cell
+        for cell in notebook["cells"]
+        if cell["metadata"].get("nbgrader", {}).get("grade_id", "").startswith("test_")
+    ]
+    assert test_cells
+    for cell in test_cells:
+        kinds = [output["output_type"] for output in cell["outputs"]]
+        streams = [output.get("name") for output in cell["outputs"] if "name" in output]
+        assert "error" not in kinds and "stderr" not in streams, cell["outputs"]
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENT_IDS)
+def test_released_stubs_are_valid_python(assignment: str) -> None:
+    notebook = json.loads(
+        (ROOT / "exercises" / assignment / f"{assignment}.ipynb").read_text(encoding="utf-8")
+    )
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "code":
+            compile("".join(cell["source"]), f"{assignment} cell {cell.get('id')}", "exec")
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENT_IDS)
+def test_every_grade_leaves_verifiable_evidence(course: Path, assignment: str) -> None:
+    keys = read_keys(course / "solutions" / assignment / f"{assignment}.ipynb")
+    spec = SPECS[assignment]
+    for student in ("solution", "as_shipped"):
+        folder = f"{student}/{assignment}/{assignment}.ipynb"
+        evidence = {line.grade_id: line for line in read_evidence(course / "autograded" / folder)}
+        answers = read_literal_answers(course / "submitted" / folder)
+        grades = gradebook_scores(course, assignment)[student]
+        for item in spec.items:
+            if not item.autograded:
+                continue
+            line = evidence[item.grade_id]
+            assert line.cell_grade_id == item.grade_id
+            assert line.score == pytest.approx(grades[item.grade_id])
+            literal = answers[item.answer_grade_id] if item.kind == "sort" else None
+            answer = getattr(literal, "value", None)
+            secret = keys[item.grade_id].secret
+            assert line.digest == evidence_digest(secret, item.grade_id, line.score, answer)
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENT_IDS)
+def test_feedback_shows_scores_but_no_hidden_tests(course: Path, assignment: str) -> None:
+    html = (course / "feedback" / "solution" / assignment / f"{assignment}.html").read_text()
+    keys = read_keys(course / "solutions" / assignment / f"{assignment}.ipynb")
+    assert "PMCOURSE-EVIDENCE" in html
+    assert "BEGIN HIDDEN TESTS" not in html and "_KEY" not in html
+    assert all(key.secret not in html for key in keys.values())
+
+
+def test_export_lists_every_submission(course: Path) -> None:
+    rows = (course / "grades.csv").read_text().splitlines()
+    header = rows[0].split(",")
+    assert "assignment" in header and "student_id" in header and "score" in header
+    assert len(rows) == 1 + 2 * len(ASSIGNMENT_IDS)
+
+
+def test_keys_are_nowhere_in_the_release_or_the_package() -> None:
+    """No secret, and no id -> label pair of a key, is in exercises/ or course_lib/.
+
+    Sorting keys must not appear in any form; computed label keys (a3, a4) follow from the
+    data files by design, so only their literal dict form is looked for.
+    """
+    shipped = [
+        path
+        for folder in (ROOT / "exercises", ROOT / "course_lib")
+        for path in folder.rglob("*")
+        if path.is_file() and path.suffix in {".py", ".ipynb", ".csv", ".json", ".md", ".txt"}
+    ]
+    texts = {path: path.read_text(encoding="utf-8") for path in shipped}
+    checked = 0
+    for assignment in ASSIGNMENT_IDS:
+        keys = read_keys(ROOT / "solutions" / assignment / f"{assignment}.ipynb")
+        for item in SPECS[assignment].items:
+            if not item.autograded:
+                continue
+            key = keys[item.grade_id]
+            assert all(key.secret not in text for text in texts.values()), item.grade_id
+            if item.kind not in ("sort", "labels"):
+                continue
+            for task, label in key.key.items():
+                pairs = [f'"{task}": "{label}"', f"'{task}': '{label}'"]
+                if item.kind == "sort":
+                    pairs += [f"{task},{label}", f"{task}|{label}", f"{task}: {label}"]
+                for path, text in texts.items():
+                    found = [pair for pair in pairs if pair in text]
+                    assert not found, f"{path} reveals the key of {item.grade_id}: {found}"
+                checked += 1
+    assert checked >= 12 + 7 + 10 + 3 + 1
+
+
+def test_graded_tasks_are_not_in_the_teaching_catalog() -> None:
+    from course_lib import load_tasks
+
+    catalog = load_tasks()
+    known = {
+        str(text).casefold() for column in ("title", "description") for text in catalog[column]
+    }
+    a3_tasks = (ROOT / "solutions" / "a3_frameworks" / "a3_tasks.csv").read_text().splitlines()
+    graded_ids = {line.split(",")[0] for line in a3_tasks[1:]}
+    for assignment in ASSIGNMENT_IDS:
+        notebook = ROOT / "solutions" / assignment / f"{assignment}.ipynb"
+        for item in SPECS[assignment].items:
+            graded_ids |= set(item.ids) if item.kind == "sort" else set()
+        for _, source in cell_sources(notebook):
+            for line in source.splitlines():
+                if line.lstrip().startswith('"') and "#" in line:
+                    assert line.split("#", 1)[1].strip().casefold() not in known, line
+    assert graded_ids and not graded_ids & set(catalog.index), graded_ids & set(catalog.index)
