@@ -168,7 +168,7 @@ class SortingBoard(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no t
             "Fill in the expected labels with explanations",
         )
         self.reset_button = self._button(
-            "Reset", RESET_CLASS, "undo", "warning", "Clear your picks and the feedback"
+            "Reset", RESET_CLASS, "undo", "", "Clear your picks and the feedback"
         )
         self.code_button = self._button(
             "Answer as code",
@@ -380,8 +380,9 @@ class RoleHorizonView(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships n
         span = ROLE_SPANS.get(selected, ())
         horizons = list(self.table.columns)
         head = "".join(
-            f"<th style='padding:4px 8px'>{html.escape(str(self._horizons.at[h, 'label']))}</th>"
-            for h in horizons
+            f"<th style='padding:4px 8px;text-align:left'>H{number}: "
+            f"{html.escape(str(self._horizons.at[h, 'label']))}</th>"
+            for number, h in enumerate(horizons, start=1)
         )
         span_rows = []
         for role, covered in ROLE_SPANS.items():
@@ -393,12 +394,12 @@ class RoleHorizonView(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships n
                 )
                 cells.append(
                     f"<td class='pmc-span-cell' style='{style if inside else ''};"
-                    f"padding:2px 8px;text-align:center'>"
-                    f"{'&#9644;' if inside else ''}</td>"
+                    f"padding:1px 8px;text-align:center;color:#555'>"
+                    f"{'&#9644; covered' if inside else ''}</td>"
                 )
             label = html.escape(str(self._roles.at[role, "label"]))
             span_rows.append(
-                f"<tr class='pmc-span pmc-span-{role}'><th style='text-align:left;padding:2px 8px'>"
+                f"<tr class='pmc-span pmc-span-{role}'><th style='text-align:left;padding:1px 8px'>"
                 f"{label} span</th>{''.join(cells)}</tr>"
             )
         body = []
@@ -408,12 +409,20 @@ class RoleHorizonView(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships n
             cells = []
             for horizon in horizons:
                 titles = self.titles(role, horizon)
-                items = "".join(f"<li>{html.escape(title)}</li>" for title in titles)
+                items = "".join(
+                    f"<li style='margin:0'>{html.escape(title)}</li>" for title in titles
+                )
                 style = "vertical-align:top;padding:4px 8px;border:1px solid #ddd"
                 if is_selected:
                     style += ";background:#fff7bc"
                     if horizon in span:
                         style += ";border:2px solid #333"
+                    elif span and titles:
+                        style += ";border:2px dashed #b2182b"
+                        items = (
+                            "<li style='margin:0;list-style:none;color:#b2182b'>"
+                            "<i>outside this role's span</i></li>" + items
+                        )
                 cells.append(
                     f"<td class='pmc-rh-cell' data-role='{role}' data-horizon='{horizon}' "
                     f"style='{style}'><ul style='margin:0;padding-left:1.2em'>{items}</ul></td>"
@@ -421,12 +430,15 @@ class RoleHorizonView(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships n
             label = html.escape(str(self._roles.at[role, "label"]))
             body.append(
                 f"<tr class='{row_class}' data-role='{role}'>"
-                f"<th style='text-align:left;padding:4px 8px'>{label}</th>{''.join(cells)}</tr>"
+                f"<th style='text-align:left;vertical-align:top;padding:4px 8px'>{label}</th>"
+                f"{''.join(cells)}</tr>"
             )
         self.grid.value = (
-            "<table style='border-collapse:collapse'>"
+            f"<p><b>{html.escape(self.caption())}</b></p>"
+            "<table style='border-collapse:collapse;width:100%;table-layout:fixed;"
+            "font-size:0.9em;line-height:1.35'>"
+            "<colgroup><col style='width:12em'></colgroup>"
             f"<tr><th></th>{head}</tr>{''.join(span_rows)}{''.join(body)}</table>"
-            f"<p>{html.escape(self.caption())}</p>"
         )
 
     def caption(self) -> str:

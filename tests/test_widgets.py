@@ -349,6 +349,11 @@ def test_role_horizon_view_shows_each_cell_and_highlights_the_picked_role(
     assert "Product management: 1 on current, 1 on next, 1 on future products." in caption
     assert "span for product management: next + future" in caption
     assert "Tasks on current sit outside that span" in caption
+    pm_row = _row_html(view, "product_management")
+    current_cell = pm_row.split("data-horizon='current'")[1].split("</td>")[0]
+    next_cell = pm_row.split("data-horizon='next'")[1].split("</td>")[0]
+    assert "outside this role's span" in current_cell
+    assert "outside this role's span" not in next_cell
 
     view.role_picker.value = "product_marketing"
     assert "pmc-rh-selected" in _row_html(view, "product_marketing")
