@@ -23,6 +23,7 @@ from typing import Any
 
 from course_lib.pipeline._errors import PipelineError
 from course_lib.pipeline._feedback import feedback_config
+from course_lib.pipeline._kernels import KernelTemplate, grading_config, preload, use_template
 from course_lib.pipeline._settings import CourseSettings
 
 GRADING_LOG = "grading_log.csv"
@@ -88,8 +89,9 @@ def _create_students(settings: CourseSettings, students: Iterable[str]) -> None:
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(settings: CourseSettings, worker_log: str) -> None:
-    """Give this worker one NbGraderAPI and send its console noise to ``worker_log``."""
+def _init_worker(settings: CourseSettings, worker_log: str, forked_kernels: bool) -> None:
+    """Give this worker one NbGraderAPI (and a kernel template) and send its console noise
+    to ``worker_log``."""
     from nbgrader.apps import NbGraderAPI
 
     warnings.simplefilter("ignore")  # nbgrader and SQLAlchemy warnings are logged, not raised
@@ -97,7 +99,11 @@ def _init_worker(settings: CourseSettings, worker_log: str) -> None:
     os.dup2(log_fd, 1)
     os.dup2(log_fd, 2)
     os.close(log_fd)
-    _WORKER["api"] = NbGraderAPI(config=settings.config)
+    config = settings.config
+    if forked_kernels:
+        config = grading_config(config)
+        use_template(KernelTemplate.start())
+    _WORKER["api"] = NbGraderAPI(config=config)
     _WORKER["feedback_api"] = NbGraderAPI(config=feedback_config(settings.config))
     _WORKER["settings"] = settings
 
@@ -135,11 +141,14 @@ def grade_cohort(
     *,
     workers: int | None = None,
     progress: bool = True,
+    forked_kernels: bool = True,
 ) -> list[GradeOutcome]:
     """Autograde every submission of ``assignments``; one outcome per submission.
 
     A submission nbgrader cannot grade is recorded with its reason and the run goes on.
     Re-running regrades everything (``force``), so scores are the same each time.
+    ``forked_kernels`` starts each submission's fresh kernel by forking a pre-imported
+    template (see ``_kernels``); False starts every kernel from scratch, as nbgrader does.
     """
     jobs: list[tuple[str, str]] = []
     for assignment in assignments:
@@ -157,6 +166,9 @@ def grade_cohort(
     _create_students(settings, (student for _, student in jobs))
     import nbgrader.apps  # noqa: F401  (import once here; forked workers inherit it)
 
+    if forked_kernels:
+        preload()
+
     settings.reports_dir.mkdir(parents=True, exist_ok=True)
     worker_log = settings.reports_dir / "grading_workers.log"
     worker_log.write_text("")
@@ -164,7 +176,7 @@ def grade_cohort(
     outcomes: list[GradeOutcome] = []
     context = multiprocessing.get_context("fork")
     with (
-        context.Pool(count, _init_worker, (settings, str(worker_log))) as pool,
+        context.Pool(count, _init_worker, (settings, str(worker_log), forked_kernels)) as pool,
         _progress(len(jobs), progress) as bar,
     ):
         for outcome in pool.imap_unordered(_grade_one, jobs):
