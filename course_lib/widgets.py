@@ -41,6 +41,12 @@ PICKER_CLASS = "pmc-picker"
 CODE_BUTTON_CLASS = "pmc-show-code"
 CODE_CLASS = "pmc-code"
 
+#: How to sort with the keyboard alone. In JupyterLab's command mode the notebook takes the
+#: arrow keys and some letters for itself, but not Space, Enter or the keys of an open list.
+KEYBOARD_HINT = (
+    "Keyboard: Tab moves from card to card; Space opens a card's list, the arrow keys choose "
+    "and Enter confirms; Tab to a button and press Enter or Space."
+)
 CORRECT_MARK = "\u2714"  # ✔
 WRONG_MARK = "\u2718"  # ✘
 
@@ -190,10 +196,7 @@ class SortingBoard(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no t
         if title:
             header.append(widgets.HTML(f"<h3>{html.escape(title)}</h3>"))
         header.append(
-            widgets.HTML(
-                f"<i>Sort {len(self.task_ids)} tasks by {kind_name}. Keyboard: Tab moves from card "
-                "to card, arrow keys change a choice, Enter or Space presses a button.</i>"
-            )
+            widgets.HTML(f"<i>Sort {len(self.task_ids)} tasks by {kind_name}. {KEYBOARD_HINT}</i>")
         )
         buttons = widgets.HBox(
             [self.check_button, self.show_answer_button, self.reset_button, self.code_button]

@@ -147,6 +147,25 @@ def test_first_board_of_the_start_lesson_gives_feedback_in_a_real_browser(
             board.scroll_into_view_if_needed()
             page.screenshot(path=str(screenshot))
             board.screenshot(path=str(screenshot.with_name("start_here_board_only.png")))
+
+            # The keyboard alone, as the board's hint says: Space opens the second card's list,
+            # an arrow key chooses, Enter confirms; Tab on to Check and press Enter.
+            second = board.locator(".pmc-card").nth(1)
+            second.locator("select").focus()
+            for key in ("Space", "ArrowDown", "Enter"):
+                page.keyboard.press(key)
+            expect(second.locator("select")).not_to_have_value("")
+            for _ in range(12):
+                if page.evaluate("document.activeElement.classList.contains('pmc-check')"):
+                    break
+                page.keyboard.press("Tab")
+            assert page.evaluate("document.activeElement.classList.contains('pmc-check')"), (
+                "Tab from the second card never reached the Check button"
+            )
+            page.keyboard.press("Enter")
+            expect(second.locator(".pmc-feedback")).to_contain_text(re.compile("[\u2714\u2718]"))
+            expect(board.locator(".pmc-score")).to_contain_text(re.compile(r"\d+ of \d+ correct"))
+            assert "2 not answered" not in (board.locator(".pmc-score").text_content() or "")
         finally:
             browser.close()
     print(f"browser screenshot: {screenshot}")

@@ -13,7 +13,7 @@ import pytest
 import course_lib
 from course_lib import check_sort, label_choices, load_tasks, partition
 from course_lib._widget_data import ROLE_SPANS, role_horizon_table
-from course_lib.widgets import RoleHorizonView, SortingBoard, role_horizon_view
+from course_lib.widgets import KEYBOARD_HINT, RoleHorizonView, SortingBoard, role_horizon_view
 
 HEADER = (
     "id,title,description,source,horizon,pragmatic_box,pragmatic_role,blackblot_owner,corner,"
@@ -103,6 +103,7 @@ def test_controls_are_native_labelled_and_in_card_order_for_keyboard_use(
         assert isinstance(button, widgets.Button)
         assert button.description and button.tooltip
     order = list(board.children)
+    assert any(KEYBOARD_HINT in getattr(child, "value", "") for child in order)
     card_positions = [order.index(board.cards[task]) for task in IDS]
     button_row = next(c for c in order if board.check_button in getattr(c, "children", ()))
     assert card_positions == sorted(card_positions)
