@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import multiprocessing
+import os
 import shutil
 import sys
 import tempfile
@@ -322,8 +323,16 @@ def _audit_submission(
 _SHARED: dict[str, Any] = {}
 
 
-def _audit_job(job: _Submission) -> list[Finding]:
+def _init_audit_worker(worker_log: str) -> None:
+    """Send this worker's (and its kernels') console noise to ``worker_log``."""
     warnings.simplefilter("ignore")
+    log_fd = os.open(worker_log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(log_fd, 1)
+    os.dup2(log_fd, 2)
+    os.close(log_fd)
+
+
+def _audit_job(job: _Submission) -> list[Finding]:
     settings: CourseSettings = _SHARED["settings"]
     try:
         return _audit_submission(settings, job, _SHARED["contexts"][job.assignment])
@@ -402,7 +411,11 @@ def run_audit(
     bar = tqdm(
         total=len(jobs), desc="auditing", unit="submission", file=sys.stderr, disable=not progress
     )
-    with multiprocessing.get_context("fork").Pool(count) as pool, bar:
+    worker_log = settings.reports_dir / "audit_workers.log"
+    worker_log.parent.mkdir(parents=True, exist_ok=True)
+    worker_log.write_text("")
+    context = multiprocessing.get_context("fork")
+    with context.Pool(count, _init_audit_worker, (str(worker_log),)) as pool, bar:
         for found in pool.imap_unordered(_audit_job, jobs):
             findings.extend(found)
             bar.update(1)

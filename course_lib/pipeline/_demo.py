@@ -41,6 +41,18 @@ def demo_cohort(students: int | None = None) -> dict[str, str]:
     return {**cohort, **extra}
 
 
+def must_be_flagged(kind: str) -> bool:
+    """Whether the audit must flag a submission of ``kind``.
+
+    The cohort module's ``expected_flagged`` covers wrong or missing grades (the input
+    transformer, the unreadable notebook); the audit also reports every submission whose grade
+    cells were changed, even where nbgrader repaired them and graded correctly.
+    """
+    from course_lib import cohort
+
+    return bool(cohort.expected_flagged(kind)) or kind.startswith("grade_cell_")
+
+
 def find_course_source(source: Path | None) -> Path:
     """The course to copy: ``source``, else the current directory, else this checkout."""
     candidates = (
@@ -156,7 +168,7 @@ def run_demo(
             got = float(totals.get((name, student), 0.0)) if ok.get((name, student)) else 0.0
             if abs(got - expected) > 1e-3:
                 surprises.append(f"{student}/{name} ({kind}): score {got:g}, expected {expected:g}")
-            must_flag = bool(cohorts.expected_flagged(kind))
+            must_flag = must_be_flagged(kind)
             if must_flag != ((name, student) in flagged):
                 verb = "not flagged" if must_flag else "flagged"
                 surprises.append(f"{student}/{name} ({kind}): {verb} by the audit")

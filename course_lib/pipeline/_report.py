@@ -82,7 +82,10 @@ def score_table(scores: pd.DataFrame, settings: CourseSettings) -> pd.DataFrame:
 
 
 def item_table(scores: pd.DataFrame, specs: dict[str, Any]) -> pd.DataFrame:
-    """Per graded item: title, points, mean score, share correct and share with full marks."""
+    """Per graded item: title, points, mean score, share correct and share with full marks.
+
+    ``scores`` should hold the submissions nbgrader graded (failed ones are reported apart).
+    """
     rows = []
     for (assignment, item), part in scores.groupby(["assignment", "item"]):
         points = float(part["max_score"].max())
@@ -282,8 +285,7 @@ def task_tables(
                         "commonest_wrong": wrong.most_common(1)[0][0] if wrong else "",
                         "commonest_wrong_count": wrong.most_common(1)[0][1] if wrong else 0,
                         "task_text": texts.get(task, ""),
-                        "explanation": explanations.get(task)
-                        or f"{item.title}: {texts.get(task, task)}",
+                        "explanation": explanations.get(task) or texts.get(task) or item.title,
                     }
                 )
             if item.label_kind == "role" and majority:
@@ -400,11 +402,15 @@ def build_tables(settings: CourseSettings, assignments: Sequence[str]) -> Report
 
     specs = grading.load_assignment_specs()
     scores = item_scores(settings, assignments)
+    failed = {(o.assignment, o.student) for o in read_grading_log(settings) if not o.ok}
+    graded = scores[
+        [(a, s) not in failed for a, s in zip(scores["assignment"], scores["student"], strict=True)]
+    ]
     tasks, majorities, frameworks = task_tables(settings, assignments, specs)
     partitions, sides = partition_tables(majorities, frameworks)
     return ReportTables(
         scores=score_table(scores, settings),
-        items=item_table(scores, specs),
+        items=item_table(graded, specs),
         tasks=tasks,
         partitions=partitions,
         partition_tasks=sides,
