@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -32,10 +34,12 @@ SPECS = load_assignment_specs()
 
 
 @pytest.fixture(scope="module")
-def course(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def course() -> Iterator[Path]:
     """A course with every assignment released, its solution and its release submitted,
     autograded, fed back and exported."""
-    course = make_course(tmp_path_factory.mktemp("course"))
+    # Not tmp_path_factory: concurrent pytest runs on this machine prune its base folders.
+    folder = tempfile.TemporaryDirectory(prefix="pmcourse-course-")
+    course = make_course(Path(folder.name))
     generate_all(course)
     for assignment in ASSIGNMENT_IDS:
         notebook = f"{assignment}.ipynb"
@@ -44,7 +48,8 @@ def course(tmp_path_factory: pytest.TempPathFactory) -> Path:
         run_nbgrader(course, "autograde", assignment)
         run_nbgrader(course, "generate_feedback", assignment)
     run_nbgrader(course, "export")
-    return course
+    yield course
+    folder.cleanup()
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENT_IDS)

@@ -1,0 +1,156 @@
+"""A synthetic cohort of every submission kind, autograded by nbgrader in one run per assignment."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from nbgrader_support import generate_all, gradebook_scores, make_course, run_nbgrader
+
+from course_lib.cohort import SUBMISSION_KINDS, expected_flagged, expected_score, write_cohort
+from course_lib.grading import (
+    ASSIGNMENT_IDS,
+    evidence_digest,
+    load_assignment_specs,
+    read_evidence,
+    read_keys,
+    read_literal_answers,
+)
+
+SPECS = load_assignment_specs()
+COHORT = {kind.replace("_", "-"): kind for kind in SUBMISSION_KINDS}
+
+
+def test_every_required_kind_is_there() -> None:
+    required = {
+        "correct", "partial", "blank", "raising", "infinite_loop", "malformed_json",
+        "grade_cell_deleted", "grade_cell_duplicated", "grade_cell_edited",
+        "cheat_dict_subclass", "cheat_monkeypatch", "cheat_builtins", "cheat_assertionerror",
+        "cheat_input_transformer",
+    }  # fmt: skip
+    assert required <= set(SUBMISSION_KINDS)
+    assert all(SUBMISSION_KINDS[kind] for kind in SUBMISSION_KINDS)
+
+
+def test_expected_scores_are_sensible() -> None:
+    for assignment, spec in SPECS.items():
+        full = spec.autograded_points
+        assert expected_score(assignment, "correct") == full
+        assert expected_score(assignment, "blank") == 0
+        assert 0 < expected_score(assignment, "partial") < full
+        assert expected_score(assignment, "cheat_builtins") == expected_score(assignment, "partial")
+    assert expected_flagged("cheat_input_transformer") and not expected_flagged("partial")
+    with pytest.raises(ValueError, match="unknown submission kind 'nope'"):
+        expected_score("a1_roles", "nope")
+
+
+def test_write_cohort_rejects_unknown_kinds_and_needs_the_release(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="expected one of: correct"):
+        write_cohort(tmp_path, "a1_roles", {"s1": "typo"}, seed=1)
+    with pytest.raises(FileNotFoundError, match="generate_assignment a1_roles"):
+        write_cohort(tmp_path, "a1_roles", {"s1": "correct"}, seed=1)
+
+
+@pytest.fixture(scope="module")
+def course() -> Iterator[Path]:
+    """Every assignment released and its whole cohort autograded in one nbgrader run each."""
+    # Not tmp_path_factory: concurrent pytest runs on this machine prune its base folders.
+    folder = tempfile.TemporaryDirectory(prefix="pmcourse-cohort-")
+    course = make_course(Path(folder.name))
+    generate_all(course)
+    for assignment in ASSIGNMENT_IDS:
+        write_cohort(course, assignment, COHORT, seed=2026)
+        # The malformed notebook makes nbgrader exit non-zero; everyone else must be graded.
+        run_nbgrader(course, "autograde", assignment, check=False)
+    yield course
+    folder.cleanup()
+
+
+@pytest.mark.nbgrader
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment", ASSIGNMENT_IDS)
+def test_each_student_gets_the_expected_score(course: Path, assignment: str) -> None:
+    scores = gradebook_scores(course, assignment)
+    got = {student: sum(s or 0.0 for s in scores.get(student, {}).values()) for student in COHORT}
+    expected = {student: expected_score(assignment, kind) for student, kind in COHORT.items()}
+    assert got == pytest.approx(expected), {
+        student: (got[student], expected[student])
+        for student in COHORT
+        if abs(got[student] - expected[student]) > 1e-6
+    }
+
+
+@pytest.mark.nbgrader
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment", ASSIGNMENT_IDS)
+def test_the_run_finishes_for_everyone_but_the_unreadable_notebook(
+    course: Path, assignment: str
+) -> None:
+    graded = {
+        student
+        for student in COHORT
+        if (course / "autograded" / student / assignment / f"{assignment}.ipynb").is_file()
+    }
+    assert graded == set(COHORT) - {"malformed-json"}
+
+
+@pytest.mark.nbgrader
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment", ASSIGNMENT_IDS)
+def test_the_timeout_names_the_question_and_later_cells_still_run(
+    course: Path, assignment: str
+) -> None:
+    path = course / "autograded" / "infinite-loop" / assignment / f"{assignment}.ipynb"
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    first = next(item for item in SPECS[assignment].items if item.autograded)
+    errors = [
+        output["evalue"]
+        for cell in cells
+        for output in cell.get("outputs", [])
+        if output.get("ename") == "CellTimeoutError"
+    ]
+    assert errors and all(f"'{first.answer_grade_id}'" in message for message in errors)
+    test_output = next(
+        "".join(output.get("text", ""))
+        for cell in cells
+        if cell["metadata"].get("nbgrader", {}).get("grade_id") == first.grade_id
+        for output in cell["outputs"]
+        if output.get("name") == "stdout"
+    )
+    assert f"[{first.item}] no answer" in test_output and "time limit" in test_output
+    assert len(read_evidence(path)) == len([i for i in SPECS[assignment].items if i.autograded])
+
+
+@pytest.mark.nbgrader
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment", ASSIGNMENT_IDS)
+def test_evidence_verifies_for_everyone_but_the_flagged(course: Path, assignment: str) -> None:
+    """The audit's evidence checks: one valid line per test, matching the gradebook."""
+    keys = read_keys(course / "solutions" / assignment / f"{assignment}.ipynb")
+    scores = gradebook_scores(course, assignment)
+    items = [item for item in SPECS[assignment].items if item.autograded]
+    for student, kind in COHORT.items():
+        if kind == "malformed_json":
+            continue
+        folder = Path(student) / assignment / f"{assignment}.ipynb"
+        evidence = read_evidence(course / "autograded" / folder)
+        answers = read_literal_answers(course / "submitted" / folder)
+        problems = []
+        for item in items:
+            lines = [line for line in evidence if line.grade_id == item.grade_id]
+            if len(lines) != 1 or lines[0].cell_grade_id != item.grade_id:
+                problems.append(f"{item.grade_id}: {len(lines)} evidence line(s)")
+                continue
+            literal = answers.get(item.answer_grade_id) if item.kind == "sort" else None
+            answer = getattr(literal, "value", None)
+            digest = evidence_digest(
+                keys[item.grade_id].secret, item.grade_id, lines[0].score, answer
+            )
+            if lines[0].digest != digest:
+                problems.append(f"{item.grade_id}: digest does not verify")
+            if lines[0].score != pytest.approx(scores[student][item.grade_id]):
+                problems.append(f"{item.grade_id}: evidence and gradebook differ")
+        assert bool(problems) == expected_flagged(kind), (student, problems)

@@ -1,0 +1,487 @@
+"""Unit tests of course_lib.grading, the hidden-test source and the nbgrader plugins."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from course_lib._grading_hidden import alias_table, render_hidden_test
+from course_lib.grading import (
+    ASSIGNMENT_IDS,
+    CodeAnswer,
+    LiteralAnswer,
+    canonical_json,
+    check_answer,
+    evidence_digest,
+    evidence_line,
+    item_spec,
+    load_assignment_specs,
+    read_evidence,
+    read_keys,
+    read_literal_answers,
+    score_item,
+    score_sort,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+SPECS = load_assignment_specs()
+SOLUTIONS = {a: ROOT / "solutions" / a / f"{a}.ipynb" for a in ASSIGNMENT_IDS}
+KEYS = {a: read_keys(path) for a, path in SOLUTIONS.items()}
+
+
+def _key(assignment: str, item: str) -> Any:
+    return KEYS[assignment][item_spec(assignment, item).grade_id].key
+
+
+def _cells(path: Path) -> list[dict[str, Any]]:
+    cells: list[dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    return cells
+
+
+def _source(cell: dict[str, Any]) -> str:
+    return "".join(cell["source"]) if isinstance(cell["source"], list) else str(cell["source"])
+
+
+# --------------------------------------------------------------------------- registry
+
+
+def test_four_assignments_with_enough_items() -> None:
+    assert list(SPECS) == list(ASSIGNMENT_IDS)
+    assert len(item_spec("a1_roles", "roles").ids) >= 12
+    assert 9 <= len(item_spec("a2_horizons", "horizons").ids) <= 12
+    kinds = [item.kind for item in SPECS["a3_frameworks"].items]
+    assert kinds.count("manual") == 1 and {"labels", "table", "value", "set"} <= set(kinds)
+    for spec in SPECS.values():
+        assert all(item.points > 0 for item in spec.items)
+        assert all(item.grade_id == f"test_{item.item}" for item in spec.items if item.autograded)
+
+
+def test_item_lookup_accepts_grade_ids_and_names_the_items_when_unknown() -> None:
+    assert item_spec("a1_roles", "test_roles") == item_spec("a1_roles", "answer_roles")
+    with pytest.raises(ValueError, match="its items are: roles, kpis"):
+        item_spec("a1_roles", "role")
+    with pytest.raises(ValueError, match="expected one of: a1_roles"):
+        item_spec("a9", "roles")
+
+
+# --------------------------------------------------------------------------- format check
+
+
+def test_check_answer_reports_a_missing_variable() -> None:
+    report = check_answer("a1_roles", "roles")
+    assert not report.ok
+    assert "`roles_answer` is not defined: run the answer cell above" in report.problems[0]
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        (["churn_interviews"], "is a list, not a plain dict"),
+        (type("Mine", (dict,), {})(), "is a Mine, not a plain dict"),
+        ({"churn_interviews": "PM"}, "missing id(s): offline_mode_requirements"),
+        ({"nope": "PM"}, "unknown id(s): nope; use only the ids listed"),
+        ({"churn_interviews": "Product Mgr"}, "unknown label(s) 'Product Mgr'; expected one of"),
+        ({"churn_interviews": 3}, "label(s) of churn_interviews are not text"),
+    ],
+)
+def test_check_answer_names_each_format_problem(answer: object, message: str) -> None:
+    report = check_answer("a1_roles", "roles", answer)
+    assert not report.ok
+    assert any(message in problem for problem in report.problems), report.problems
+
+
+def test_a_clean_report_says_what_remains_and_never_that_all_passed() -> None:
+    ids = item_spec("a1_roles", "roles").ids
+    report = check_answer("a1_roles", "roles", dict.fromkeys(ids, "PMM"))  # aliases accepted
+    assert report.ok
+    text = str(report) + report._repr_html_()
+    assert "format OK" in text and "Hidden tests score this answer" in text
+    assert "passed" not in text.casefold()
+
+
+def test_the_format_check_reveals_nothing_of_the_key() -> None:
+    """Two well-formed answers, the key itself and a wrong one, get the very same report."""
+    key = _key("a1_roles", "roles")
+    wrong = dict.fromkeys(key, "marcom")
+    assert str(check_answer("a1_roles", "roles", key)) == str(
+        check_answer("a1_roles", "roles", wrong)
+    )
+
+
+def test_check_answer_on_tables_values_and_sets() -> None:
+    columns = ["product_management", "product_marketing", "marcom"]
+    people = list(item_spec("a4_team_audit", "role_mix").ids)
+    good = pd.DataFrame(1 / 3, index=people, columns=columns)
+    assert check_answer("a4_team_audit", "role_mix", good).ok
+    swapped = good[columns[::-1]]
+    assert (
+        "expected exactly product_management"
+        in check_answer("a4_team_audit", "role_mix", swapped).problems[0]
+    )
+    holes = good.astype(float)
+    holes.iloc[0, 0] = float("nan")
+    assert "fillna(0)" in check_answer("a4_team_audit", "role_mix", holes).problems[0]
+    assert not check_answer("a3_frameworks", "agreement", "0.6").ok
+    assert check_answer("a3_frameworks", "agreement", 0.6).ok
+    assert not check_answer("a4_team_audit", "dual_role", "ana").ok
+    assert "unknown id(s): zed" in check_answer("a4_team_audit", "dual_role", ["zed"]).problems[0]
+    assert check_answer("a3_frameworks", "why_differ").ok
+
+
+def test_check_answer_never_raises_because_of_the_answer() -> None:
+    class Hostile(dict):  # type: ignore[type-arg]
+        def __iter__(self) -> Any:
+            raise RuntimeError("boom")
+
+    for answer in (None, Hostile(), object(), pd.Series([1, 2]), pd.DataFrame()):
+        for assignment, spec in SPECS.items():
+            for item in spec.items:
+                check_answer(assignment, item.item, answer)
+
+
+# --------------------------------------------------------------------------- scoring
+
+
+def test_score_sort_accepts_aliases_and_counts_each_id_once() -> None:
+    key = {"a": "product_management", "b": "product_marketing", "c": "shared"}
+    result = score_sort({"a": "PM", "b": "product marketer", "c": "PMM", "x": "PM"}, key, "role")
+    assert result.correct == {"a": True, "b": True, "c": False}
+    assert (result.n_correct, result.n_total, result.fraction) == (2, 3, pytest.approx(2 / 3))
+
+
+def test_score_sort_grades_plain_data_only() -> None:
+    key = {"a": "product_management"}
+
+    class Liar(str):
+        def __eq__(self, other: object) -> bool:
+            return True
+
+        __hash__ = str.__hash__
+
+    assert score_sort({"a": Liar("nonsense")}, key, "role").n_correct == 0
+    assert score_sort(["a"], key, "role").n_correct == 0
+    assert score_sort(pd.Series({"a": "PM"}), key, "role").n_correct == 1
+    sort = item_spec("a2_horizons", "handoff")
+    assert score_item(sort, type("D", (dict,), {})(go_to_market_handoff="next"), {}) == 0
+
+
+def test_score_item_for_tables_values_and_sets() -> None:
+    table = item_spec("a3_frameworks", "crosstab")
+    key = {"x": {"a": 1.0, "b": 0.0}, "y": {"a": 2.0, "b": 3.0}}
+    assert score_item(table, pd.DataFrame(key).T, key) == table.points
+    assert score_item(table, {"x": {"a": 1.0}}, key) == table.points * 2 / 4  # missing = 0
+    assert score_item(table, "x", key) == 0
+    value = item_spec("a3_frameworks", "agreement")
+    assert score_item(value, 0.6152, 0.615385) == value.points
+    assert score_item(value, 0.63, 0.615385) == 0
+    ids = item_spec("a4_team_audit", "dual_role")
+    assert score_item(ids, ["ana", "zed"], ["ana", "dev"]) == ids.points / 3
+
+
+# --------------------------------------------------------------------------- evidence
+
+
+def test_evidence_digest_is_an_hmac_of_grade_id_score_and_canonical_answer() -> None:
+    answer = {"b": "PM", "a": None, 3: "x", "c": 4}
+    assert canonical_json(answer) == '{"a":null,"b":"PM","c":null}'
+    assert canonical_json(type("D", (dict,), {})(a="PM")) == "null"
+    message = b'test_roles|2.5000|{"a":null,"b":"PM","c":null}'
+    expected = hmac.new(b"s3cret", message, hashlib.sha256).hexdigest()
+    assert evidence_digest("s3cret", "test_roles", 2.5, answer) == expected
+    assert evidence_line("s3cret", "test_x", 1, None).startswith("PMCOURSE-EVIDENCE test_x 1.0000 ")
+
+
+def test_read_evidence_only_from_grade_cells(tmp_path: Path) -> None:
+    line = evidence_line("k", "test_roles", 2.0, None)
+    notebook = {
+        "cells": [
+            _code_cell("test_roles", [_stream(f"[roles] ...\n{line}\n")], grade=True),
+            _code_cell(None, [_stream(f"{evidence_line('k', 'test_kpis', 3.0, None)}\n")]),
+            _code_cell("test_kpis", [_stream("PMCOURSE-EVIDENCE test_kpis 3 short\n")], grade=True),
+        ]
+    }
+    path = tmp_path / "a1_roles.ipynb"
+    path.write_text(json.dumps(notebook))
+    [found] = read_evidence(path)
+    assert (found.cell_grade_id, found.grade_id, found.score) == ("test_roles", "test_roles", 2.0)
+
+
+def _stream(text: str) -> dict[str, Any]:
+    return {"output_type": "stream", "name": "stdout", "text": text}
+
+
+def _code_cell(grade_id: str | None, outputs: list[Any], grade: bool = False) -> dict[str, Any]:
+    nbgrader = {"grade_id": grade_id, "grade": grade, "solution": not grade} if grade_id else {}
+    return {
+        "cell_type": "code",
+        "metadata": {"nbgrader": nbgrader} if nbgrader else {},
+        "outputs": outputs,
+        "source": "",
+    }
+
+
+# --------------------------------------------------------------------------- reading notebooks
+
+
+def test_read_literal_answers_reads_sorts_without_running_them(tmp_path: Path) -> None:
+    answers = read_literal_answers(SOLUTIONS["a1_roles"])
+    roles = answers["answer_roles"]
+    assert isinstance(roles, LiteralAnswer) and roles.readable
+    assert roles.value == _key("a1_roles", "roles")
+    assert isinstance(
+        read_literal_answers(SOLUTIONS["a3_frameworks"])["answer_crosstab"], CodeAnswer
+    )
+    cells = _cells(SOLUTIONS["a1_roles"])
+    sources = {
+        "two statements": 'import os\nroles_answer = {"a": "PM"}',
+        "not a literal": "roles_answer = dict(a='PM')",
+        "broken": "roles_answer = {",
+        "other name": "answer = {}",
+    }
+    for reason, source in sources.items():
+        changed = [dict(cell) for cell in cells]
+        for cell in changed:
+            if cell["metadata"].get("nbgrader", {}).get("grade_id") == "answer_roles":
+                cell["source"] = source
+        path = tmp_path / "a1_roles.ipynb"
+        path.write_text(json.dumps({"cells": changed}))
+        read = read_literal_answers(path)["answer_roles"]
+        assert isinstance(read, LiteralAnswer) and not read.readable, reason
+        assert read.problem
+
+
+def test_read_keys_reads_key_secret_and_tolerance_from_hidden_tests() -> None:
+    assert set(KEYS["a1_roles"]) == {"test_roles", "test_kpis"}
+    secrets = {a: {key.secret for key in keys.values()} for a, keys in KEYS.items()}
+    assert all(len(found) == 1 for found in secrets.values())  # one secret per assignment
+    assert len(set.union(*secrets.values())) == len(ASSIGNMENT_IDS)
+    assert KEYS["a3_frameworks"]["test_agreement"].tolerance == 0.005
+    assert set(_key("a1_roles", "roles")) == set(item_spec("a1_roles", "roles").ids)
+
+
+# --------------------------------------------------------------------------- hidden tests
+
+
+def _hidden_regions() -> list[tuple[str, str, str]]:
+    found = []
+    for assignment, path in SOLUTIONS.items():
+        for cell in _cells(path):
+            nbgrader = cell["metadata"].get("nbgrader", {})
+            if nbgrader.get("grade") and not nbgrader.get("solution"):
+                source = _source(cell)
+                region = "### BEGIN HIDDEN TESTS" + source.split("### BEGIN HIDDEN TESTS", 1)[1]
+                found.append((assignment, nbgrader["grade_id"], region))
+    return found
+
+
+HIDDEN = _hidden_regions()
+
+
+def _ruff_format(code: str) -> str:
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "ruff"), "format", "--stdin-filename", "cell.py", "-"],
+        input=code,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    return result.stdout
+
+
+def test_every_hidden_region_is_the_shared_template_with_its_own_key() -> None:
+    assert len(HIDDEN) == sum(
+        1 for spec in SPECS.values() for item in spec.items if item.autograded
+    )
+    for assignment, grade_id, region in HIDDEN:
+        spec = item_spec(assignment, grade_id)
+        key = KEYS[assignment][grade_id]
+        rendered = render_hidden_test(
+            kind=spec.kind,
+            grade_id=spec.grade_id,
+            item=spec.item,
+            points=spec.points,
+            variable=spec.answer_variable,
+            secret=key.secret,
+            key=key.key,
+            label_kind=spec.label_kind,
+            tolerance=spec.tolerance,
+        )
+        assert _ruff_format(region) == _ruff_format(rendered), grade_id
+
+
+def test_hidden_alias_tables_agree_with_normalize_label() -> None:
+    from course_lib import label_choices, normalize_label
+
+    for kind in ("role", "horizon"):
+        table = alias_table(kind)
+        assert set(table.values()) == set(label_choices(kind))
+        for spelling, label in table.items():
+            assert normalize_label(kind, spelling) == label
+
+
+HOSTILE_NAMES: dict[str, Any] = {
+    name: (lambda *args, **kwargs: True)
+    for name in (
+        "len", "sum", "isinstance", "dict", "type", "float", "int", "str", "list", "set",
+        "sorted", "abs", "round", "all", "any", "print", "repr", "getattr", "hasattr", "min",
+        "max", "range", "zip", "enumerate", "iter", "next", "bool", "tuple", "hash", "id",
+    )
+}  # fmt: skip
+HOSTILE_NAMES |= {
+    "AssertionError": type("AssertionError", (Exception,), {}),
+    "NameError": type("NameError", (Exception,), {}),
+    "Exception": type("Exception", (BaseException,), {}),
+    "BaseException": type("BaseException", (Exception,), {}),
+}
+
+
+def _run_hidden(region: str, variable: str, answer: Any, hostile: bool) -> tuple[float, str]:
+    namespace: dict[str, Any] = dict(HOSTILE_NAMES) if hostile else {}
+    if answer is not _ABSENT:
+        namespace[variable] = answer
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(region, "<hidden>", "exec"), namespace)
+    score = namespace["_score"]
+    assert score.__class__ is float
+    return score, out.getvalue()
+
+
+_ABSENT = object()
+
+
+class _Always(dict):  # type: ignore[type-arg]
+    """The measured cheat: lookups and comparisons always match."""
+
+    def __getitem__(self, key: object) -> Any:
+        return _Anything()
+
+    def get(self, key: object, default: object = None) -> Any:
+        return _Anything()
+
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    def __contains__(self, key: object) -> bool:
+        return True
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class _Anything(str):
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    def __hash__(self) -> int:
+        return 0
+
+
+def _answers_for(kind: str, key: Any) -> list[Any]:
+    """Right, partly right, blank, wrong-type and cheating answers for an item's key."""
+    if kind in ("sort", "labels"):
+        half = {task: label if i % 2 else "shared" for i, (task, label) in enumerate(key.items())}
+        aliased = {task: label.replace("_", " ").upper() for task, label in key.items()}
+        found = [key, half, aliased, dict.fromkeys(key), [*key], _Always(key), {1: 2}, "x"]
+        if kind == "labels":
+            found.append(pd.Series(half))
+        return found
+    if kind == "table":
+        frame = pd.DataFrame(key).T
+        off = frame + 0.5
+        return [frame, off, key, frame.iloc[:1], _Always(key), "x", None]
+    if kind == "value":
+        return [key, key + 0.1, pd.Series([key]).mean(), "0.6", None, True]
+    return [key, key[:1], [*key, "zed"], tuple(key), pd.Index(key), _Anything("x"), 3]
+
+
+@pytest.mark.parametrize("hostile", [False, True], ids=["plain", "patched_builtins"])
+def test_hidden_tests_score_like_score_item_and_leave_valid_evidence(hostile: bool) -> None:
+    for assignment, grade_id, region in HIDDEN:
+        spec = item_spec(assignment, grade_id)
+        key = KEYS[assignment][grade_id]
+        for answer in [*_answers_for(spec.kind, key.key), _ABSENT]:
+            given = None if answer is _ABSENT else answer
+            score, out = _run_hidden(region, spec.answer_variable, answer, hostile)
+            assert score == pytest.approx(score_item(spec, given, key.key)), (grade_id, answer)
+            [line] = [text for text in out.splitlines() if text.startswith("PMCOURSE-EVIDENCE")]
+            literal = given if spec.kind == "sort" else None
+            assert line == evidence_line(key.secret, grade_id, score, literal)
+            assert out.startswith(f"[{spec.item}] ")
+
+
+def test_hidden_tests_give_a_message_and_zero_for_wrong_types() -> None:
+    for assignment, grade_id, region in HIDDEN:
+        spec = item_spec(assignment, grade_id)
+        score, out = _run_hidden(region, spec.answer_variable, _Always(), hostile=True)
+        assert score == 0.0
+        assert f"`{spec.answer_variable}` is a _Always" in out, out
+        score, out = _run_hidden(region, spec.answer_variable, _ABSENT, hostile=False)
+        assert score == 0.0 and "no answer" in out and "time limit" in out
+
+
+def test_hidden_tests_print_no_key() -> None:
+    for assignment, grade_id, region in HIDDEN:
+        spec = item_spec(assignment, grade_id)
+        key = KEYS[assignment][grade_id].key
+        if spec.kind not in ("sort", "labels"):
+            continue
+        _, out = _run_hidden(region, spec.answer_variable, dict.fromkeys(key, "x"), False)
+        assert not any(label in out for label in key.values() if label != "x"), out
+
+
+# --------------------------------------------------------------------------- plugins
+
+
+def test_sort_stub_replaces_labels_and_keeps_comments() -> None:
+    from course_lib.nbgrader_plugins import sort_stub
+
+    lines = ["x = {", '    "a": "PM",  # first task', "    # a comment", '    "b": None,', "}"]
+    assert sort_stub(lines) == ["x = {", '    "a": None,  # first task', "    # a comment",
+                                '    "b": None,', "}"]  # fmt: skip
+    assert sort_stub(["x = compute()"]) is None
+    assert sort_stub(["x = {", '    "a": f(),', "}"]) is None
+
+
+def test_released_sort_answers_are_none_dicts_of_every_id() -> None:
+    for assignment, spec in SPECS.items():
+        release = read_literal_answers(ROOT / "exercises" / assignment / f"{assignment}.ipynb")
+        for item in spec.items:
+            if item.kind == "sort":
+                answer = release[item.answer_grade_id]
+                assert isinstance(answer, LiteralAnswer) and answer.readable
+                assert answer.value == dict.fromkeys(item.ids)
+
+
+def test_named_timeout_names_the_cell() -> None:
+    from nbformat import from_dict
+
+    from course_lib.nbgrader_plugins import NamedTimeoutExecute
+
+    executor = NamedTimeoutExecute(timeout=7)
+    cell = from_dict(
+        {
+            "cell_type": "code",
+            "metadata": {"nbgrader": {"grade_id": "answer_roles"}},
+            "outputs": [],
+            "source": "while True: pass",
+        }
+    )
+    reply = {
+        "content": {"status": "error", "ename": "CellTimeoutError", "evalue": "", "traceback": []}
+    }
+    executor.on_cell_executed(cell=cell, execute_reply=reply)
+    [error] = cell.outputs
+    assert error.evalue == (
+        "cell 'answer_roles' ran longer than 7 s and was stopped; the cells after it still ran"
+    )
