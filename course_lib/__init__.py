@@ -46,6 +46,7 @@ _LAZY: dict[str, str] = {
     "plot_horizons": "course_lib.plots",
     "plot_partition_heatmap": "course_lib.plots",
     "plot_triangle": "course_lib.plots",
+    "check_answer": "course_lib.grading",
 }
 
 __all__ = [
