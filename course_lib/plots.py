@@ -1,7 +1,7 @@
 """The course's four pictures, drawn with matplotlib and returned as figures.
 
-Figures are built with :class:`matplotlib.figure.Figure` directly, never through pyplot: no
-backend is switched, nothing is registered globally, and PNG output goes through Agg. Each
+Figures are built with :class:`matplotlib.figure.Figure` directly, each with its own Agg
+canvas, never through pyplot: no backend is switched and nothing is registered globally. Each
 figure shows itself as a PNG in a notebook (also where pyplot was never imported). Every
 drawn element a test counts carries a ``gid`` such as ``box:pricing`` or ``span:next``.
 """
@@ -13,6 +13,7 @@ import textwrap
 from typing import Any, cast
 
 import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Polygon, Rectangle
 
@@ -66,7 +67,10 @@ class CourseFigure(Figure):
 
 
 def _figure(width: float, height: float) -> CourseFigure:
-    return CourseFigure(figsize=(width, height), layout="constrained")
+    """A new figure drawn by its own Agg canvas: no pyplot, no global backend switch."""
+    fig = CourseFigure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
 
 
 def _wrap(text: str, width: int) -> str:

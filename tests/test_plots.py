@@ -100,6 +100,7 @@ def test_pragmatic_grid_draws_37_boxes_coloured_by_role_with_inferred_ones_hatch
     grid = load_pragmatic_grid()
     fig = plot_pragmatic_grid()
     assert isinstance(fig, Figure)
+    assert isinstance(fig.canvas, FigureCanvasAgg)
     boxes = by_gid(fig, "box:")
     assert len(boxes) == 37
     assert set(boxes) == set(grid.index)
