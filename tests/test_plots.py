@@ -36,9 +36,14 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 @pytest.fixture(autouse=True)
 def figures_stay_out_of_pyplot() -> Iterator[None]:
     """Our figures are never registered with pyplot, so there is nothing left to close."""
+
+    def open_figures() -> list[int]:
+        pyplot = sys.modules.get("matplotlib.pyplot")
+        return list(pyplot.get_fignums()) if pyplot is not None else []
+
+    before = open_figures()
     yield
-    if "matplotlib.pyplot" in sys.modules:
-        assert sys.modules["matplotlib.pyplot"].get_fignums() == []
+    assert open_figures() == before
 
 
 def by_gid(fig: Figure, prefix: str, kind: type = Rectangle) -> dict[str, object]:
