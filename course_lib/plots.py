@@ -181,8 +181,9 @@ def plot_pragmatic_grid(names: str = "classic") -> Figure:
         )
     )
     fig.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False, fontsize=10)
+    edition = "classic names" if names == "classic" else "current names, paired by position"
     fig.suptitle(
-        f"The Pragmatic grid ({names} names): {len(grid)} boxes in {len(columns)} columns, "
+        f"The Pragmatic grid ({edition}): {len(grid)} boxes in {len(columns)} columns, "
         "coloured by the course's role partition",
         fontsize=14,
     )
