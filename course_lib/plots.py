@@ -91,7 +91,8 @@ def plot_pragmatic_grid(names: str = "classic") -> Figure:
 
     Boxes whose role is the course's inference (the Planning split by the using/buying rule)
     are hatched and marked with an asterisk. ``names="current"`` labels boxes and columns with
-    the current Pragmatic Institute names instead of the classic ones.
+    the current Pragmatic Institute names instead of the classic ones (old and new boxes are
+    paired by position, which Pragmatic does not publish).
     """
     if names not in ("classic", "current"):
         raise ValueError(f"names must be 'classic' or 'current', not {names!r}")
