@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import multiprocessing
-import os
 import shutil
 import sys
 import tempfile
@@ -37,7 +36,12 @@ import nbformat as _nbformat
 
 from course_lib.pipeline._errors import PipelineError
 from course_lib.pipeline._export import item_scores
-from course_lib.pipeline._grade import GradeOutcome, default_workers, read_grading_log
+from course_lib.pipeline._grade import (
+    GradeOutcome,
+    default_workers,
+    read_grading_log,
+    redirect_output,
+)
 from course_lib.pipeline._settings import CourseSettings
 
 # nbformat ships no type hints; go through one Any-typed name.
@@ -326,10 +330,7 @@ _SHARED: dict[str, Any] = {}
 def _init_audit_worker(worker_log: str) -> None:
     """Send this worker's (and its kernels') console noise to ``worker_log``."""
     warnings.simplefilter("ignore")
-    log_fd = os.open(worker_log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-    os.dup2(log_fd, 1)
-    os.dup2(log_fd, 2)
-    os.close(log_fd)
+    redirect_output(worker_log)
 
 
 def _audit_job(job: _Submission) -> list[Finding]:

@@ -117,5 +117,5 @@ def export_grades(settings: CourseSettings, assignments: Sequence[str]) -> Path:
     table = grades_table(item_scores(settings, assignments), outcomes, assignments, order)
     path = settings.reports_dir / GRADES_CSV
     path.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(path, index=False, float_format="%.4g")
+    table.round(4).to_csv(path, index=False)
     return path

@@ -85,6 +85,17 @@ def _create_students(settings: CourseSettings, students: Iterable[str]) -> None:
             gradebook.update_or_create_student(student)
 
 
+def redirect_output(path: str) -> None:
+    """Send this process's stdout and stderr (and its children's) to the file ``path``."""
+    log_fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    for fd in (1, 2):
+        os.dup2(log_fd, fd)
+    os.close(log_fd)
+    # Python-level streams may wrap other descriptors (a test runner's capture): rebind them.
+    sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115
+    sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
+
+
 # Per-worker state, set by the pool initializer in each forked worker.
 _WORKER: dict[str, Any] = {}
 
@@ -95,10 +106,7 @@ def _init_worker(settings: CourseSettings, worker_log: str, forked_kernels: bool
     from nbgrader.apps import NbGraderAPI
 
     warnings.simplefilter("ignore")  # nbgrader and SQLAlchemy warnings are logged, not raised
-    log_fd = os.open(worker_log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-    os.dup2(log_fd, 1)
-    os.dup2(log_fd, 2)
-    os.close(log_fd)
+    redirect_output(worker_log)
     config = settings.config
     if forked_kernels:
         config = grading_config(config)

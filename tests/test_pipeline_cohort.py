@@ -1,0 +1,253 @@
+"""``pmcourse`` end to end on a small synthetic cohort, with nbgrader for real.
+
+One temporary course per module (a copy of ``nbgrader_config.py`` and two assignments'
+solutions: a1_roles with sorting answers, a4_team_audit with computed ones); the commands run
+in-process through ``course_lib.cli.main``, as the console script does.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+
+from course_lib import cohort
+from course_lib.cli import main
+from course_lib.grading import read_keys
+from course_lib.pipeline import load_settings
+from course_lib.pipeline._demo import must_be_flagged
+from course_lib.pipeline._export import item_scores
+
+pytestmark = [pytest.mark.nbgrader, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[1]
+ASSIGNMENTS = ("a1_roles", "a4_team_audit")
+KINDS = {
+    "a1_roles": {
+        "ann": "correct",
+        "bob": "partial",
+        "cy": "blank",
+        "dee": "malformed_json",
+        "eve": "cheat_input_transformer",
+        "fay": "grade_cell_edited",
+        "gus": "cheat_builtins",
+    },
+    "a4_team_audit": {
+        "ann": "correct",
+        "bob": "partial",
+        "eve": "cheat_input_transformer",
+    },
+}
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A course with both assignments released and the cohort submitted (not yet graded)."""
+    root = tmp_path_factory.mktemp("pipeline") / "course"
+    root.mkdir()
+    shutil.copy2(ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
+    for name in ASSIGNMENTS:
+        shutil.copytree(ROOT / "solutions" / name, root / "solutions" / name)
+        assert main(["release", name, "--course-dir", str(root)]) == 0
+        cohort.write_cohort(root, name, KINDS[name], seed=11)
+    return root
+
+
+@pytest.fixture(scope="module")
+def graded(course: Path) -> Path:
+    """The course after one ``pmcourse grade``: exit 1, since one notebook is unreadable."""
+    assert main(["grade", "--course-dir", str(course), "--no-progress"]) == 1
+    return course
+
+
+def test_release_generates_the_exercises_without_keys(course: Path) -> None:
+    for name in ASSIGNMENTS:
+        released = course / "exercises" / name / f"{name}.ipynb"
+        assert released.is_file()
+        secret = next(iter(read_keys(course / "solutions" / name / f"{name}.ipynb").values()))
+        assert secret.secret not in released.read_text(encoding="utf-8")
+
+
+def test_grade_gives_every_kind_its_expected_score(graded: Path) -> None:
+    rows = {row["student"]: row for row in _rows(graded / "reports" / "grades.csv")}
+    for name, kinds in KINDS.items():
+        for student, kind in kinds.items():
+            expected = cohort.expected_score(name, kind)
+            assert float(rows[student][f"{name}.score"]) == pytest.approx(expected, abs=1e-3), (
+                student,
+                kind,
+            )
+
+
+def test_grades_csv_has_a_column_per_item_and_totals(graded: Path) -> None:
+    rows = _rows(graded / "reports" / "grades.csv")
+    columns = list(rows[0])
+    assert columns[:6] == [
+        "student",
+        "a1_roles.test_roles",
+        "a1_roles.test_kpis",
+        "a1_roles.score",
+        "a1_roles.max_score",
+        "a1_roles.status",
+    ]
+    assert "a4_team_audit.test_role_mix" in columns
+    assert columns[-2:] == ["total_score", "total_max_score"]
+    ann = next(row for row in rows if row["student"] == "ann")
+    parts = float(ann["a1_roles.score"]) + float(ann["a4_team_audit.score"])
+    assert float(ann["total_score"]) == pytest.approx(parts)
+    assert float(ann["a1_roles.test_roles"]) == 5.0
+
+
+def test_a_broken_submission_is_recorded_with_its_reason(graded: Path) -> None:
+    log = {
+        (row["assignment"], row["student"]): row
+        for row in _rows(graded / "reports" / "grading_log.csv")
+    }
+    broken = log[("a1_roles", "dee")]
+    assert broken["ok"] == "False"
+    assert "NotJSONError" in broken["reason"]
+    assert str(graded / "submitted" / "dee" / "a1_roles") in broken["reason"]
+    assert all(row["ok"] == "True" for key, row in log.items() if key != ("a1_roles", "dee"))
+    grades = {row["student"]: row for row in _rows(graded / "reports" / "grades.csv")}
+    assert grades["dee"]["a1_roles.status"].startswith("failed: NotJSONError")
+    assert float(grades["dee"]["a1_roles.score"]) == 0.0
+
+
+def test_feedback_shows_results_but_never_hidden_tests(graded: Path) -> None:
+    secrets: set[str] = set()
+    pairs: set[str] = set()
+    for name in ASSIGNMENTS:
+        for key in read_keys(graded / "solutions" / name / f"{name}.ipynb").values():
+            secrets.add(key.secret)
+            if isinstance(key.key, dict):
+                pairs |= {
+                    f"&quot;{task}&quot;: &quot;{label}&quot;"
+                    for task, label in key.key.items()
+                    if isinstance(label, str)
+                }
+    files = sorted((graded / "feedback").glob("*/*/*.html"))
+    assert len(files) == sum(len(kinds) for kinds in KINDS.values()) - 1  # not the broken one
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        for secret in secrets:
+            assert secret not in text, path
+        assert "BEGIN HIDDEN TESTS" not in text and "_KEY" not in text, path
+        assert "PMCOURSE-EVIDENCE" not in text, path
+        assert "Score:" in text, path
+    blank = (graded / "feedback" / "cy" / "a1_roles" / "a1_roles.html").read_text(encoding="utf-8")
+    leaked = [pair for pair in pairs if pair in blank]
+    assert leaked == []
+
+
+def test_regrading_gives_the_same_scores(graded: Path) -> None:
+    settings = load_settings(graded)
+    before = item_scores(settings, list(ASSIGNMENTS))
+    grades_before = (graded / "reports" / "grades.csv").read_text(encoding="utf-8")
+    assert (
+        main(["grade", "a1_roles", "a4_team_audit", "--course-dir", str(graded), "--no-progress"])
+        == 1
+    )
+    after = item_scores(settings, list(ASSIGNMENTS))
+    assert before[["assignment", "student", "item", "score"]].equals(
+        after[["assignment", "student", "item", "score"]]
+    )
+    assert (graded / "reports" / "grades.csv").read_text(encoding="utf-8") == grades_before
+
+
+def test_grading_with_kernels_started_from_scratch_gives_the_same_scores(
+    graded: Path, tmp_path: Path
+) -> None:
+    from course_lib.pipeline._grade import grade_cohort
+
+    copy = tmp_path / "course"
+    shutil.copytree(graded, copy)
+    settings = load_settings(copy)
+    grade_cohort(settings, ["a1_roles"], workers=2, progress=False, forked_kernels=False)
+    fresh = item_scores(settings, ["a1_roles"])
+    forked = item_scores(load_settings(graded), ["a1_roles"])
+    assert fresh[["student", "item", "score"]].equals(forked[["student", "item", "score"]])
+
+
+def test_report_writes_html_with_plots_and_csvs(graded: Path) -> None:
+    assert main(["report", "--course-dir", str(graded)]) == 0
+    reports = graded / "reports"
+    page = (reports / "report.html").read_text(encoding="utf-8")
+    for section in (
+        "Score distribution",
+        "share correct",
+        "Most-missed tasks",
+        "majority partition",
+    ):
+        assert section in page
+    for image in ("scores.png", "items.png"):
+        assert (reports / image).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert f'src="{image}"' in page
+    items = {(row["assignment"], row["item"]): row for row in _rows(reports / "items.csv")}
+    assert float(items[("a1_roles", "test_roles")]["points"]) == 5.0
+    tasks = _rows(reports / "tasks.csv")
+    assert {row["item"] for row in tasks} == {"test_roles", "test_kpis"}
+    shares = [float(row["share_correct"]) for row in tasks]
+    assert shares == sorted(shares)  # most-missed first
+    assert all(row["explanation"] for row in tasks)
+    partitions = _rows(reports / "partitions.csv")
+    assert {row["item"] for row in partitions} == {"test_roles", "test_kpis"}
+
+
+def test_audit_flags_exactly_the_tampered_and_broken_submissions(
+    graded: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["audit", "--course-dir", str(graded), "--no-progress"]) == 1
+    out = capsys.readouterr().out
+    assert "student(s) flagged" in out
+    findings = _rows(graded / "reports" / "audit.csv")
+    flagged = {(row["assignment"], row["student"]) for row in findings}
+    expected = {
+        (name, student)
+        for name, kinds in KINDS.items()
+        for student, kind in kinds.items()
+        if must_be_flagged(kind)
+    }
+    assert flagged == expected
+    checks = {(row["assignment"], row["student"], row["check"]) for row in findings}
+    assert ("a1_roles", "eve", "evidence_missing") in checks
+    assert ("a4_team_audit", "eve", "rerun_differs") in checks
+    assert ("a1_roles", "fay", "grade_cell_changed") in checks
+    assert ("a1_roles", "dee", "not_graded") in checks
+
+
+def test_audit_catches_a_score_changed_in_the_gradebook(graded: Path, tmp_path: Path) -> None:
+    from nbgrader.api import Gradebook
+
+    copy = tmp_path / "course"
+    shutil.copytree(graded, copy)
+    settings = load_settings(copy)
+    with Gradebook(settings.db_url, settings.course_id) as gradebook:
+        grade = gradebook.find_grade("test_roles", "a1_roles", "a1_roles", "cy")
+        grade.auto_score = 5.0
+        gradebook.db.commit()
+    assert main(["audit", "a1_roles", "--course-dir", str(copy), "--no-progress"]) == 1
+    checks = {
+        row["check"] for row in _rows(copy / "reports" / "audit.csv") if row["student"] == "cy"
+    }
+    assert {"rescore_differs", "gradebook_differs"} <= checks
+
+
+def test_unreadable_source_notebook_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    course = tmp_path / "course"
+    (course / "solutions" / "a1_roles").mkdir(parents=True)
+    shutil.copy2(ROOT / "nbgrader_config.py", course / "nbgrader_config.py")
+    broken = course / "solutions" / "a1_roles" / "a1_roles.ipynb"
+    broken.write_text('{"cells": [', encoding="utf-8")
+    assert main(["release", "a1_roles", "--course-dir", str(course)]) == 2
+    err = capsys.readouterr().err
+    assert str(course / "solutions" / "a1_roles") in err
+    assert "Traceback" not in err
