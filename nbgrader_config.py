@@ -82,7 +82,7 @@ c.Autograde.autograde_preprocessors = [
 ]
 
 # A cell that runs longer than this is interrupted; the cells after it still run. The course's
-# cells take well under a second; a cohort of 30 autogrades in about a minute per assignment.
+# cells take about a second at most; a 16-student cohort autogrades in under a minute.
 c.Execute.timeout = 10
 c.Execute.interrupt_on_timeout = True
 c.NamedTimeoutExecute.timeout = 10

@@ -121,7 +121,7 @@ def test_every_grade_leaves_verifiable_evidence(course: Path, assignment: str) -
                 continue
             line = evidence[item.grade_id]
             assert line.cell_grade_id == item.grade_id
-            assert line.score == pytest.approx(grades[item.grade_id])
+            assert line.score == pytest.approx(grades[item.grade_id], abs=1e-4)
             literal = answers[item.answer_grade_id] if item.kind == "sort" else None
             answer = getattr(literal, "value", None)
             secret = keys[item.grade_id].secret
