@@ -194,8 +194,8 @@ _digest = _hashlib.sha256(_bytes.__add__(_outer_pad, _inner)).hexdigest()
 _summary = _str.join("; ", _notes)
 _sys.stdout.write(f"[{{_ITEM}}] {{_summary}}: {{_shown}} of {{_POINTS}} points\\n")
 _sys.stdout.write(f"PMCOURSE-EVIDENCE {{_GRADE_ID}} {{_shown}} {{_digest}}\\n")
-### END HIDDEN TESTS
-_score"""
+_score
+### END HIDDEN TESTS"""
 
 
 def alias_table(label_kind: str) -> dict[str, str]:

@@ -35,6 +35,7 @@ SUBMISSION_KINDS: dict[str, str] = {
     "infinite_loop": "correct, but the first answer cell loops forever (stopped by the timeout)",
     "malformed_json": "the notebook file is cut off: not valid JSON",
     "grade_cell_deleted": "correct, with the first test cell deleted",
+    "answer_cell_deleted": "correct, with the first answer cell deleted",
     "grade_cell_duplicated": "correct, with the first test cell duplicated",
     "grade_cell_split": "correct, with the first test cell split in two",
     "grade_cell_retyped": "correct, with the first test cell turned into markdown",
@@ -277,6 +278,8 @@ def _submission(
     index = _cell_index(cells, first_test)
     if kind == "grade_cell_deleted":
         del cells[index]
+    elif kind == "answer_cell_deleted":
+        del cells[_cell_index(cells, _autograded(spec)[0].answer_grade_id)]
     elif kind == "grade_cell_duplicated":
         cells.insert(index + 1, copy.deepcopy(cells[index]))
     elif kind == "grade_cell_split":
@@ -370,7 +373,7 @@ def expected_score(assignment: str, kind: str) -> float:
         return total
     if kind == "raising":
         return total - items[-1].points
-    if kind == "infinite_loop":
+    if kind in ("infinite_loop", "answer_cell_deleted"):
         return total - items[0].points
     if kind in ("partial", "cheat_monkeypatch", "cheat_builtins", "cheat_assertionerror"):
         score = 0.0

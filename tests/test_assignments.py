@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -105,6 +106,30 @@ def test_released_stubs_are_valid_python(assignment: str) -> None:
     for cell in notebook["cells"]:
         if cell["cell_type"] == "code":
             compile("".join(cell["source"]), f"{assignment} cell {cell.get('id')}", "exec")
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENT_IDS)
+def test_the_release_runs_cleanly_in_a_trainees_kernel(assignment: str, tmp_path: Path) -> None:
+    """Run as shipped (no hidden tests), every cell runs and every check prints a report."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    shutil.copytree(ROOT / "exercises" / assignment, tmp_path / assignment)
+    path = tmp_path / assignment / f"{assignment}.ipynb"
+    notebook = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        notebook, timeout=60, kernel_name="python3", resources={"metadata": {"path": path.parent}}
+    )
+    client.execute()  # raises CellExecutionError on any error
+    reports = [
+        "".join(output.get("text", ""))
+        for cell in notebook.cells
+        if cell.metadata.get("nbgrader", {}).get("grade_id", "").startswith("test_")
+        for output in cell.outputs
+    ]
+    autograded = [item for item in SPECS[assignment].items if item.autograded]
+    assert len(reports) == len(autograded)
+    assert all("format problem(s) to fix" in report for report in reports), reports
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENT_IDS)
