@@ -256,7 +256,7 @@ def _type_name(value: object) -> str:
 def _check_labels(spec: ItemSpec, mapping: Mapping[Any, Any], problems: list[str]) -> None:
     choices = label_choices(spec.label_kind)
     lookup = _lookup(_label_kind(spec.label_kind))
-    keys = [key for key in mapping if isinstance(key, str)]
+    keys = [key for key in mapping if type(key) is str]
     if len(keys) != len(mapping):
         problems.append("every key must be text (an id in quotes)")
     if spec.ids:
@@ -286,10 +286,6 @@ def _check_labels(spec: ItemSpec, mapping: Mapping[Any, Any], problems: list[str
 
 def _label_kind(kind: str) -> str:
     return {"roles": "role", "horizons": "horizon", "corners": "corner"}.get(kind, kind)
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _format_problems(spec: ItemSpec, answer: Any) -> tuple[list[str], list[str]]:
@@ -344,9 +340,10 @@ def _format_problems(spec: ItemSpec, answer: Any) -> tuple[list[str], list[str]]
             _check_table(spec, answer, problems)
     elif spec.kind == "value":
         checked.append("it is a single number")
-        if not (_is_number(answer) or isinstance(answer, float)):
+        number = _plain_number(answer)
+        if number is None:
             problems.append(f"`{name}` is a {_type_name(answer)}; it must be one number")
-        elif math.isnan(float(answer)):
+        elif math.isnan(number):
             problems.append(f"`{name}` is NaN; check the computation")
     elif spec.kind == "set":
         checked.append("it is a list (or tuple, set, Index, Series) of ids as text")
@@ -367,16 +364,20 @@ def _check_table(spec: ItemSpec, frame: pd.DataFrame, problems: list[str]) -> No
             f"{', '.join(spec.columns)} in this order (reindex with fill_value=0)"
         )
     if spec.ids and sorted(map(str, frame.index)) != sorted(spec.ids):
-        problems.append(f"rows are {', '.join(map(str, frame.index))}; expected {spec.ids}")
+        problems.append(
+            f"rows are {', '.join(map(str, frame.index))}; expected one row per id: "
+            f"{', '.join(spec.ids)}"
+        )
     values = frame.to_numpy(dtype=object).ravel().tolist()
-    if any(not _is_number(value) and not isinstance(value, float) for value in values):
+    numbers = [_plain_number(value) for value in values]
+    if any(number is None for number in numbers):
         problems.append("every value must be a number")
-    elif any(math.isnan(float(value)) for value in values):
+    elif any(math.isnan(number) for number in numbers if number is not None):
         problems.append("the table has missing values (NaN); fill them with 0 (fillna(0))")
 
 
 def _collection(answer: Any) -> list[Any] | None:
-    if type(answer) in (list, tuple, set, frozenset):
+    if type(answer) in (list, tuple, set):
         return list(answer)
     if type(answer) in (pd.Index, pd.Series):
         return list(answer.tolist())

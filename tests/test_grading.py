@@ -485,3 +485,19 @@ def test_named_timeout_names_the_cell() -> None:
     assert error.evalue == (
         "cell 'answer_roles' ran longer than 7 s and was stopped; the cells after it still ran"
     )
+
+
+def test_load_course_config_reads_the_repository_config(tmp_path: Path) -> None:
+    from course_lib.grading import load_course_config
+
+    config = load_course_config(ROOT)
+    assert config.CourseDirectory.root == str(ROOT)
+    assert config.CourseDirectory.source_directory == "solutions"
+    assert config.CourseDirectory.release_directory == "exercises"
+    assert config.CourseDirectory.course_id == "pm-vs-pmm"
+    assert config.OverwriteCells.add_missing_cells is True
+    assert 10 <= config.Execute.timeout <= 20
+    names = [cls.__name__ for cls in config.Autograde.sanitize_preprocessors]
+    assert names.index("RepairGradeCells") < names.index("DeduplicateIds")
+    with pytest.raises(FileNotFoundError, match="no nbgrader_config.py"):
+        load_course_config(tmp_path)
