@@ -499,5 +499,32 @@ def test_load_course_config_reads_the_repository_config(tmp_path: Path) -> None:
     assert 10 <= config.Execute.timeout <= 20
     names = [cls.__name__ for cls in config.Autograde.sanitize_preprocessors]
     assert names.index("RepairGradeCells") < names.index("DeduplicateIds")
-    with pytest.raises(FileNotFoundError, match="no nbgrader_config.py"):
+    with pytest.raises(FileNotFoundError, match=r"no nbgrader_config\.py"):
         load_course_config(tmp_path)
+
+
+def test_configured_ignore_pattern_drops_known_stderr_noise_only() -> None:
+    from nbformat import from_dict
+    from nbgrader.preprocessors import IgnorePattern
+
+    from course_lib.grading import load_course_config
+
+    ignore = IgnorePattern(config=load_course_config(ROOT))
+    noise = "/x.py:3: FutureWarning: The default of observed=False is deprecated\n"
+    cell = from_dict(
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "source": "",
+            "outputs": [
+                {"output_type": "stream", "name": "stderr", "text": noise},
+                {"output_type": "stream", "name": "stderr", "text": "MyError: real problem\n"},
+                {"output_type": "stream", "name": "stdout", "text": "FutureWarning in stdout\n"},
+            ],
+        }
+    )
+    cleaned, _ = ignore.preprocess_cell(cell, {}, 0)
+    assert [output["text"] for output in cleaned.outputs] == [
+        "MyError: real problem\n",
+        "FutureWarning in stdout\n",
+    ]
