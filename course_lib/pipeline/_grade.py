@@ -112,8 +112,31 @@ def _init_worker(settings: CourseSettings, worker_log: str, forked_kernels: bool
         config = grading_config(config)
         use_template(KernelTemplate.start())
     _WORKER["api"] = NbGraderAPI(config=config)
-    _WORKER["feedback_api"] = NbGraderAPI(config=feedback_config(settings.config))
+    _WORKER["feedback"] = _feedback_app(NbGraderAPI(config=feedback_config(settings.config)))
     _WORKER["settings"] = settings
+
+
+def _feedback_app(api: Any) -> Any:
+    """One nbgrader ``GenerateFeedback`` app per worker, set up as ``NbGraderAPI`` sets it up
+    (re-used for every submission: building it costs more than rendering one notebook)."""
+    from nbgrader.converters import GenerateFeedback
+    from traitlets.config import Config
+
+    template = Config()
+    template.HTMLExporter.template_name = "feedback"
+    app = GenerateFeedback(coursedir=api.coursedir, parent=api)
+    app.update_config(template)
+    app.force = True
+    return app
+
+
+def _write_feedback(app: Any, assignment: str, student: str) -> dict[str, Any]:
+    """Run the worker's feedback app for one submission; nbgrader's result dict."""
+    from nbgrader.utils import capture_log, temp_attrs
+
+    with temp_attrs(app.coursedir, assignment_id=assignment, student_id=student):
+        result: dict[str, Any] = capture_log(app)
+    return result
 
 
 def _grade_one(job: tuple[str, str]) -> GradeOutcome:
@@ -128,7 +151,7 @@ def _grade_one(job: tuple[str, str]) -> GradeOutcome:
     if not result.get("success"):
         reason = failure_reason(result, folder)
         return GradeOutcome(assignment, student, False, reason, time.perf_counter() - start)
-    feedback = _WORKER["feedback_api"].generate_feedback(assignment, student, force=True)
+    feedback = _write_feedback(_WORKER["feedback"], assignment, student)
     if not feedback.get("success"):
         reason = "graded, but feedback failed: " + failure_reason(feedback, folder)
         return GradeOutcome(assignment, student, False, reason, time.perf_counter() - start)

@@ -184,7 +184,8 @@ def preload() -> None:
 
 
 def grading_config(config: Any) -> Any:
-    """A copy of an nbgrader config whose autograde step starts kernels from the template."""
+    """A copy of an nbgrader config whose autograde step starts kernels from the template
+    and stops each one as soon as its notebook has run."""
     import copy
 
     from nbgrader.converters import Autograde
@@ -194,10 +195,15 @@ def grading_config(config: Any) -> Any:
     steps = config.get("Autograde", {}).get("autograde_preprocessors")
     if not steps:
         steps = Autograde.class_traits()["autograde_preprocessors"].default()
-    result.Autograde.autograde_preprocessors = [
-        forked_execute(step) if isinstance(step, type) and issubclass(step, Execute) else step
-        for step in steps
-    ]
+    replaced = []
+    for step in steps:
+        if isinstance(step, type) and issubclass(step, Execute):
+            step = forked_execute(step)
+            # The notebook has run and its outputs are collected: stop the kernel at once
+            # instead of waiting for it to wind down (nbclient polls every 0.1 s).
+            result[step.__name__].shutdown_kernel = "immediate"
+        replaced.append(step)
+    result.Autograde.autograde_preprocessors = replaced
     return result
 
 
