@@ -139,7 +139,7 @@ def test_every_grade_leaves_verifiable_evidence(course: Path, assignment: str) -
     for student in ("solution", "as_shipped"):
         folder = f"{student}/{assignment}/{assignment}.ipynb"
         evidence = {line.grade_id: line for line in read_evidence(course / "autograded" / folder)}
-        answers = read_literal_answers(course / "submitted" / folder)
+        answers = read_literal_answers(course / "autograded" / folder)  # what was graded
         grades = gradebook_scores(course, assignment)[student]
         for item in spec.items:
             if not item.autograded:

@@ -137,7 +137,7 @@ def test_evidence_verifies_for_everyone_but_the_flagged(course: Path, assignment
             continue
         folder = Path(student) / assignment / f"{assignment}.ipynb"
         evidence = read_evidence(course / "autograded" / folder)
-        answers = read_literal_answers(course / "submitted" / folder)
+        answers = read_literal_answers(course / "autograded" / folder)  # what was graded
         problems = []
         for item in items:
             lines = [line for line in evidence if line.grade_id == item.grade_id]
