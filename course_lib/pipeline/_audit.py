@@ -42,6 +42,12 @@ from course_lib.pipeline._grade import (
     read_grading_log,
     redirect_output,
 )
+from course_lib.pipeline._kernels import (
+    KernelTemplate,
+    TemplateKernelManager,
+    preload,
+    use_template,
+)
 from course_lib.pipeline._settings import CourseSettings
 
 # nbformat ships no type hints; go through one Any-typed name.
@@ -216,6 +222,8 @@ def _rerun_scores(
             kernel_name="python3",
             allow_errors=True,
             interrupt_on_timeout=True,
+            shutdown_kernel="immediate",
+            kernel_manager_class=TemplateKernelManager,
             resources={"metadata": {"path": str(workdir)}},
         )
         # A dead kernel still leaves the evidence printed so far.
@@ -328,9 +336,11 @@ _SHARED: dict[str, Any] = {}
 
 
 def _init_audit_worker(worker_log: str) -> None:
-    """Send this worker's (and its kernels') console noise to ``worker_log``."""
+    """Send this worker's (and its kernels') console noise to ``worker_log``; give it a
+    kernel template, so that each re-run gets a fresh kernel forked from it."""
     warnings.simplefilter("ignore")
     redirect_output(worker_log)
+    use_template(KernelTemplate.start())
 
 
 def _audit_job(job: _Submission) -> list[Finding]:
@@ -405,6 +415,7 @@ def run_audit(
 
     scores = item_scores(settings, assignments)
     contexts = {name: _context(settings, name, scores) for name in assignments}
+    preload()
     jobs = list(_jobs(settings, assignments))
     _SHARED.update(settings=settings, contexts=contexts)
     findings: list[Finding] = []
