@@ -14,12 +14,12 @@ checks, per submission:
   (``ast.literal_eval``) and re-scored with the key, earns a different score than nbgrader's;
 - ``gradebook_differs``: the gradebook's score differs from the evidence line's;
 - ``rerun_differs``: a computed (code) answer, re-run in a fresh kernel with the original
-  notebook's cells and tests and only the trainee's answer cells, scores differently.
+  notebook's cells and tests and only the trainee's answer cells, scores differently;
+- ``rerun_failed``: that re-run could not be done (its kernel did not start, twice).
 """
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import multiprocessing
 import shutil
@@ -64,6 +64,7 @@ CHECKS = (
     "rescore_differs",
     "gradebook_differs",
     "rerun_differs",
+    "rerun_failed",
 )
 
 
@@ -205,6 +206,7 @@ def _rerun_scores(
     The kernel starts in a scratch copy of the assignment's source folder (its data files).
     """
     from nbclient import NotebookClient
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
     from course_lib import grading
 
@@ -226,12 +228,31 @@ def _rerun_scores(
             kernel_manager_class=TemplateKernelManager,
             resources={"metadata": {"path": str(workdir)}},
         )
-        # A dead kernel still leaves the evidence printed so far.
-        with contextlib.suppress(Exception):
+        try:
             client.execute()
+        except CellTimeoutError:
+            pass  # interrupted, like nbgrader; the evidence printed so far counts
+        except DeadKernelError:
+            pass  # a trainee's code killed the kernel: score what it printed before
         executed = Path(scratch) / "rerun.ipynb"
         nbformat.write(rerun, executed)
         return {line.grade_id: float(line.score) for line in grading.read_evidence(executed)}
+
+
+def _rerun_with_retry(context: dict[str, Any], submitted_path: Path) -> dict[str, float] | str:
+    """Re-run scores, trying twice when the kernel cannot start; the error text otherwise."""
+    error: Exception | None = None
+    for _ in range(2):
+        try:
+            return _rerun_scores(
+                context["solution_path"],
+                submitted_path,
+                context["code_answer_ids"],
+                context["timeout"],
+            )
+        except Exception as failure:  # kernel start-up or I/O trouble, not the trainee's code
+            error = failure
+    return f"re-run could not run: {type(error).__name__}: {error}"
 
 
 def _audit_submission(
@@ -268,7 +289,7 @@ def _audit_submission(
     evidence = grading.read_evidence(autograded_path)
     gradebook: dict[str, float] = context["gradebook"].get(student, {})
     keys = context["keys"]
-    reruns: dict[str, float] | None = None
+    reruns: dict[str, float] | str | None = None
     for item in context["items"]:
         grade_id = item.grade_id
         key = keys.get(grade_id)
@@ -308,12 +329,11 @@ def _audit_submission(
                 )
         if item.kind not in {"sort", "manual"}:
             if reruns is None:
-                reruns = _rerun_scores(
-                    context["solution_path"],
-                    submitted_path,
-                    context["code_answer_ids"],
-                    context["timeout"],
-                )
+                reruns = _rerun_with_retry(context, submitted_path)
+                if isinstance(reruns, str):
+                    flag("rerun_failed", "", reruns)
+            if isinstance(reruns, str):
+                continue
             rerun = reruns.get(grade_id)
             if rerun is None:
                 flag(

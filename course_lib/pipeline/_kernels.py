@@ -21,6 +21,7 @@ import os
 import select
 import signal
 import sys
+import tempfile
 import uuid
 from multiprocessing.connection import Connection, Pipe
 from typing import Any
@@ -237,9 +238,15 @@ class TemplateProvisioner(LocalProvisioner):
 
 
 class TemplateKernelManager(AsyncKernelManager):
-    """An ``AsyncKernelManager`` whose kernels come from the worker's template."""
+    """An ``AsyncKernelManager`` whose kernels come from the worker's template and talk over
+    unix sockets."""
 
     async def _async_pre_start_kernel(self, **kwargs: Any) -> Any:
+        if self.transport == "tcp" and self.ip in ("", "127.0.0.1", "localhost"):
+            # Unix sockets with a name of our own: many kernels starting at once on TCP
+            # sometimes race for the same free port ("Address already in use").
+            self.transport = "ipc"
+            self.ip = os.path.join(tempfile.gettempdir(), f"pmcourse-{uuid.uuid4().hex[:16]}")
         if self.provisioner is None:
             self.kernel_id = self.kernel_id or kwargs.pop("kernel_id", None) or str(uuid.uuid4())
             self.provisioner = TemplateProvisioner(
