@@ -99,6 +99,14 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=formatter,
     )
     grade.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
+    grade.add_argument(
+        "--fresh-kernels",
+        action="store_true",
+        help=(
+            "start every kernel from scratch as stock nbgrader does (slower); by default each "
+            "submission's new kernel is forked from a process that has done the imports"
+        ),
+    )
 
     report = commands.add_parser(
         "report",
@@ -176,7 +184,9 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "release":
         return commands.release(args.course_dir, args.assignment)
     if args.command == "grade":
-        return commands.grade(args.course_dir, args.assignments, args.workers, progress)
+        return commands.grade(
+            args.course_dir, args.assignments, args.workers, progress, args.fresh_kernels
+        )
     if args.command == "report":
         return commands.report(args.course_dir, args.assignments)
     if args.command == "audit":

@@ -221,3 +221,18 @@ def test_bundled_demo_cohort_has_30_trainees_with_broken_and_tampered_ones() -> 
     assert kinds <= set(cohort.SUBMISSION_KINDS)
     assert {"correct", "malformed_json", "cheat_input_transformer", "grade_cell_edited"} <= kinds
     assert len(demo_cohort(40)) == 40 and len(demo_cohort(5)) == 5
+
+
+def test_only_transient_failures_are_retried() -> None:
+    from course_lib.pipeline._grade import _transient
+
+    assert _transient({"error": "sqlalchemy.exc.OperationalError: database is locked"})
+    assert _transient({"log": "zmq.error.ZMQError: Address already in use"})
+    assert not _transient({"log": "NotJSONError: Notebook does not appear to be JSON"})
+
+
+def test_fresh_kernels_flag_reaches_the_grade_command() -> None:
+    from course_lib.cli import build_parser
+
+    assert build_parser().parse_args(["grade", "--fresh-kernels"]).fresh_kernels is True
+    assert build_parser().parse_args(["grade"]).fresh_kernels is False

@@ -46,6 +46,7 @@ from course_lib.pipeline._kernels import (
     KernelTemplate,
     TemplateKernelManager,
     preload,
+    template_supported,
     use_template,
 )
 from course_lib.pipeline._settings import CourseSettings
@@ -360,7 +361,8 @@ def _init_audit_worker(worker_log: str) -> None:
     kernel template, so that each re-run gets a fresh kernel forked from it."""
     warnings.simplefilter("ignore")
     redirect_output(worker_log)
-    use_template(KernelTemplate.start())
+    if template_supported():
+        use_template(KernelTemplate.start())
 
 
 def _audit_job(job: _Submission) -> list[Finding]:

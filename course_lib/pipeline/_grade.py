@@ -23,7 +23,13 @@ from typing import Any
 
 from course_lib.pipeline._errors import PipelineError
 from course_lib.pipeline._feedback import feedback_config
-from course_lib.pipeline._kernels import KernelTemplate, grading_config, preload, use_template
+from course_lib.pipeline._kernels import (
+    KernelTemplate,
+    grading_config,
+    preload,
+    template_supported,
+    use_template,
+)
 from course_lib.pipeline._settings import CourseSettings
 
 GRADING_LOG = "grading_log.csv"
@@ -139,14 +145,29 @@ def _write_feedback(app: Any, assignment: str, student: str) -> dict[str, Any]:
     return result
 
 
+TRANSIENT_ATTEMPTS = 3
+_TRANSIENT = ("database is locked", "Address already in use", "Kernel died before replying")
+
+
+def _transient(result: dict[str, Any]) -> bool:
+    """Whether a failed autograde hit trouble worth one more try (a busy gradebook, a kernel
+    that could not start), rather than a problem of the submission."""
+    text = f"{result.get('log', '')}\n{result.get('error', '')}"
+    return any(marker in text for marker in _TRANSIENT)
+
+
 def _grade_one(job: tuple[str, str]) -> GradeOutcome:
     assignment, student = job
     settings: CourseSettings = _WORKER["settings"]
     start = time.perf_counter()
-    try:
-        result = _WORKER["api"].autograde(assignment, student, force=True, create=True)
-    except Exception as error:  # a crash in nbgrader must not stop the cohort
-        result = {"success": False, "error": f"{type(error).__name__}: {error}"}
+    for attempt in range(1, TRANSIENT_ATTEMPTS + 1):
+        try:
+            result = _WORKER["api"].autograde(assignment, student, force=True, create=True)
+        except Exception as error:  # a crash in nbgrader must not stop the cohort
+            result = {"success": False, "error": f"{type(error).__name__}: {error}"}
+        if result.get("success") or not _transient(result) or attempt == TRANSIENT_ATTEMPTS:
+            break
+        time.sleep(0.5 * attempt)
     folder = settings.submitted_dir / student / assignment
     if not result.get("success"):
         reason = failure_reason(result, folder)
@@ -197,6 +218,7 @@ def grade_cohort(
     _create_students(settings, (student for _, student in jobs))
     import nbgrader.apps  # noqa: F401  (import once here; forked workers inherit it)
 
+    forked_kernels = forked_kernels and template_supported()
     if forked_kernels:
         preload()
 

@@ -176,6 +176,17 @@ class KernelTemplate:
             os.waitpid(self.pid, 0)
 
 
+def template_supported() -> bool:
+    """Whether kernels can be forked from a template here (Linux with pidfd, 5.3 or later)."""
+    if not sys.platform.startswith("linux") or not hasattr(os, "pidfd_open"):
+        return False
+    try:
+        os.close(os.pidfd_open(os.getpid()))
+    except OSError:
+        return False
+    return True
+
+
 def preload() -> None:
     """Import ``PRELOAD`` here, once, so that forked workers and templates inherit it."""
     import importlib

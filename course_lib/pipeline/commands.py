@@ -57,6 +57,7 @@ def grade(
     assignments: Sequence[str] | None,
     workers: int | None,
     progress: bool,
+    fresh_kernels: bool = False,
 ) -> int:
     """``pmcourse grade``: autograde, feedback, grades export."""
     from course_lib.pipeline._export import export_grades
@@ -74,7 +75,9 @@ def grade(
             )
     count = workers or default_workers()
     _say(f"grading {', '.join(chosen)} with {count} worker processes")
-    outcomes = grade_cohort(settings, chosen, workers=count, progress=progress)
+    outcomes = grade_cohort(
+        settings, chosen, workers=count, progress=progress, forked_kernels=not fresh_kernels
+    )
     failed = [outcome for outcome in outcomes if not outcome.ok]
     grades = export_grades(settings, chosen)
     _say(

@@ -1,0 +1,119 @@
+"""Kernels forked from a pre-imported template: fresh per notebook, nothing leaks between them."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from nbclient import NotebookClient
+from nbformat.v4 import new_code_cell, new_notebook
+
+from course_lib.pipeline._kernels import (
+    KernelTemplate,
+    TemplateKernelManager,
+    _kernel_arguments,
+    template_supported,
+    use_template,
+)
+
+pytestmark = pytest.mark.skipif(not template_supported(), reason="needs Linux pidfd support")
+
+SPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
+
+
+@pytest.fixture(scope="module")
+def template() -> Iterator[KernelTemplate]:
+    started = KernelTemplate.start()
+    use_template(started)
+    yield started
+    use_template(None)
+    started.close()
+
+
+def _run(cells: list[str], cwd: Path, env: dict[str, str] | None = None) -> list[str]:
+    notebook = new_notebook(cells=[new_code_cell(c) for c in cells], metadata={"kernelspec": SPEC})
+    client = NotebookClient(
+        notebook,
+        kernel_name="python3",
+        timeout=30,
+        shutdown_kernel="immediate",
+        kernel_manager_class=TemplateKernelManager,
+        resources={"metadata": {"path": str(cwd)}},
+    )
+    old = dict(os.environ)
+    os.environ.update(env or {})
+    try:
+        client.execute()
+    finally:
+        os.environ.clear()
+        os.environ.update(old)
+    return ["".join(output.get("text", "") for output in cell.outputs) for cell in notebook.cells]
+
+
+def test_a_trainees_changes_do_not_reach_the_next_kernel(
+    template: KernelTemplate, tmp_path: Path
+) -> None:
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    tamper = (
+        "import builtins, os, pandas, course_lib\n"
+        "builtins.LEAKED = True\n"
+        "pandas.LEAKED = course_lib.LEAKED = True\n"
+        "os.environ['LEAKED'] = '1'\n"
+        "secret_answer = 42\n"
+        "print(os.getpid())"
+    )
+    (pid_text,) = _run([tamper], first)
+    probe = (
+        "import json, os, sys, pandas, course_lib\n"
+        "import builtins\n"
+        "print(json.dumps({'builtins': hasattr(builtins, 'LEAKED'),\n"
+        "  'pandas': hasattr(pandas, 'LEAKED'),\n"
+        "  'course_lib': hasattr(course_lib, 'LEAKED'), 'env': os.environ.get('LEAKED'),\n"
+        "  'answer': 'secret_answer' in globals(), 'pid': os.getpid(), 'cwd': os.getcwd(),\n"
+        "  'grading': os.environ.get('NBGRADER_EXECUTION')}))"
+    )
+    (seen,) = _run([probe], second, env={"NBGRADER_EXECUTION": "autograde"})
+    state = json.loads(seen)
+    assert not state["builtins"]
+    assert not state["pandas"] and not state["course_lib"] and not state["answer"]
+    assert state["env"] is None
+    assert state["pid"] != int(pid_text)
+    assert state["cwd"] == str(second)
+    assert state["grading"] == "autograde"  # the environment nbgrader starts kernels with
+
+
+def test_forked_kernels_are_interrupted_on_timeout(
+    template: KernelTemplate, tmp_path: Path
+) -> None:
+    notebook = new_notebook(
+        cells=[new_code_cell("while True:\n    pass"), new_code_cell("print('after')")],
+        metadata={"kernelspec": SPEC},
+    )
+    client = NotebookClient(
+        notebook,
+        kernel_name="python3",
+        timeout=2,
+        interrupt_on_timeout=True,
+        allow_errors=True,
+        shutdown_kernel="immediate",
+        kernel_manager_class=TemplateKernelManager,
+        resources={"metadata": {"path": str(tmp_path)}},
+    )
+    client.execute()
+    assert notebook.cells[0].outputs[-1]["ename"] == "KeyboardInterrupt"
+    assert "after" in notebook.cells[1].outputs[0]["text"]
+
+
+def test_only_python_ipykernel_commands_are_forked() -> None:
+    python = os.path.realpath(os.sys.executable)
+    assert _kernel_arguments([python, "-m", "ipykernel_launcher", "-f", "c.json"]) == [
+        "-f",
+        "c.json",
+    ]
+    assert _kernel_arguments(["/usr/bin/R", "--slave", "-e", "IRkernel::main()"]) is None
+    assert _kernel_arguments(["/opt/other/python", "-m", "ipykernel_launcher"]) is None
