@@ -62,8 +62,8 @@ def floor_seconds(runs: int) -> float:
 def build_course(source: Path, target: Path, assignment: str, submissions: int, seed: int) -> None:
     """Copy the config and one assignment's solution, release it, write the cohort."""
     from course_lib import cohort
-    from course_lib.pipeline import load_settings
-    from course_lib.pipeline._release import release_assignment
+    from course_lib._pipeline_release import release_assignment
+    from course_lib._pipeline_settings import load_settings
 
     original = load_settings(source)
     target.mkdir(parents=True)
@@ -83,8 +83,8 @@ def fresh_copy(course: Path, target: Path) -> None:
         target,
         ignore=shutil.ignore_patterns("autograded", "feedback", "reports", "gradebook.db*"),
     )
-    from course_lib.pipeline import load_settings
-    from course_lib.pipeline._grade import ensure_in_gradebook
+    from course_lib._pipeline_grade import ensure_in_gradebook
+    from course_lib._pipeline_settings import load_settings
 
     settings = load_settings(target)
     for assignment in settings.assignments():
@@ -106,8 +106,8 @@ def timed(command: Sequence[str], cwd: Path) -> float:
 
 def scores(course: Path, assignment: str) -> dict[tuple[str, str], float]:
     """(student, item) -> score from a course's gradebook."""
-    from course_lib.pipeline import load_settings
-    from course_lib.pipeline._export import item_scores
+    from course_lib._pipeline_export import item_scores
+    from course_lib._pipeline_settings import load_settings
 
     table = item_scores(load_settings(course), [assignment])
     return {

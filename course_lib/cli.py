@@ -178,7 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from course_lib.pipeline import commands
+    from course_lib import _pipeline_commands as commands
 
     progress = not getattr(args, "no_progress", False)
     if args.command == "release":
@@ -206,7 +206,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``pmcourse``; returns the process exit code (see the module docstring)."""
-    from course_lib.pipeline._errors import EXIT_USAGE, PipelineError
+    from course_lib._pipeline_errors import EXIT_USAGE, PipelineError
 
     parser = build_parser()
     try:

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from course_lib import cohort
+from course_lib._pipeline_demo import must_be_flagged
+from course_lib._pipeline_export import item_scores
+from course_lib._pipeline_settings import load_settings
 from course_lib.cli import main
 from course_lib.grading import read_keys
-from course_lib.pipeline import load_settings
-from course_lib.pipeline._demo import must_be_flagged
-from course_lib.pipeline._export import item_scores
 
 pytestmark = [pytest.mark.nbgrader, pytest.mark.slow]
 
@@ -164,7 +164,7 @@ def test_regrading_gives_the_same_scores(graded: Path) -> None:
 def test_grading_with_kernels_started_from_scratch_gives_the_same_scores(
     graded: Path, tmp_path: Path
 ) -> None:
-    from course_lib.pipeline._grade import grade_cohort
+    from course_lib._pipeline_grade import grade_cohort
 
     copy = tmp_path / "course"
     shutil.copytree(graded, copy)

@@ -10,13 +10,14 @@ import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from course_lib.pipeline import PipelineError, load_settings
-from course_lib.pipeline._audit import grade_cell_changes
-from course_lib.pipeline._demo import demo_cohort
-from course_lib.pipeline._export import grades_table
-from course_lib.pipeline._feedback import HIDDEN_NOTE, HideHiddenTests, feedback_config
-from course_lib.pipeline._grade import GradeOutcome, failure_reason
-from course_lib.pipeline._report import partition_tables
+from course_lib._pipeline_audit import grade_cell_changes
+from course_lib._pipeline_demo import demo_cohort
+from course_lib._pipeline_errors import PipelineError
+from course_lib._pipeline_export import grades_table
+from course_lib._pipeline_feedback import HIDDEN_NOTE, HideHiddenTests, feedback_config
+from course_lib._pipeline_grade import GradeOutcome, failure_reason
+from course_lib._pipeline_report import partition_tables
+from course_lib._pipeline_settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -224,7 +225,7 @@ def test_bundled_demo_cohort_has_30_trainees_with_broken_and_tampered_ones() -> 
 
 
 def test_only_transient_failures_are_retried() -> None:
-    from course_lib.pipeline._grade import _transient
+    from course_lib._pipeline_grade import _transient
 
     assert _transient({"error": "sqlalchemy.exc.OperationalError: database is locked"})
     assert _transient({"log": "zmq.error.ZMQError: Address already in use"})

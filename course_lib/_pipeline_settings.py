@@ -10,7 +10,7 @@ from typing import Any
 from traitlets.config import Config
 from traitlets.config.loader import ConfigFileNotFound, PyFileConfigLoader
 
-from course_lib.pipeline._errors import PipelineError
+from course_lib._pipeline_errors import PipelineError
 
 CONFIG_FILE = "nbgrader_config.py"
 

@@ -21,16 +21,16 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from course_lib.pipeline._errors import PipelineError
-from course_lib.pipeline._feedback import feedback_config
-from course_lib.pipeline._kernels import (
+from course_lib._pipeline_errors import PipelineError
+from course_lib._pipeline_feedback import feedback_config
+from course_lib._pipeline_kernels import (
     KernelTemplate,
     grading_config,
     preload,
     template_supported,
     use_template,
 )
-from course_lib.pipeline._settings import CourseSettings
+from course_lib._pipeline_settings import CourseSettings
 
 GRADING_LOG = "grading_log.csv"
 
@@ -77,7 +77,7 @@ def ensure_in_gradebook(settings: CourseSettings, assignment: str) -> bool:
             notebooks = []
     if notebooks:
         return False
-    from course_lib.pipeline._release import release_assignment
+    from course_lib._pipeline_release import release_assignment
 
     release_assignment(settings, assignment)
     return True
@@ -200,7 +200,8 @@ def grade_cohort(
     A submission nbgrader cannot grade is recorded with its reason and the run goes on.
     Re-running regrades everything (``force``), so scores are the same each time.
     ``forked_kernels`` starts each submission's fresh kernel by forking a pre-imported
-    template (see ``_kernels``); False starts every kernel from scratch, as nbgrader does.
+    template (see ``course_lib._pipeline_kernels``); False starts every kernel from scratch,
+    as nbgrader does.
     """
     jobs: list[tuple[str, str]] = []
     for assignment in assignments:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from course_lib.pipeline._grade import GradeOutcome, read_grading_log
-from course_lib.pipeline._settings import CourseSettings
+from course_lib._pipeline_grade import GradeOutcome, read_grading_log
+from course_lib._pipeline_settings import CourseSettings
 
 GRADES_CSV = "grades.csv"
 ITEM_COLUMNS = ["assignment", "student", "notebook", "item", "score", "max_score", "manual"]

@@ -1,4 +1,11 @@
-"""The ``pmcourse`` subcommands as functions: each prints what it did and returns an exit code."""
+"""The ``pmcourse`` subcommands as functions: each prints what it did and returns an exit code.
+
+The instructor pipeline lives in ``course_lib/_pipeline_*.py``: settings from the course's
+``nbgrader_config.py``, release, parallel grading through nbgrader (with kernels forked from a
+pre-imported template), feedback that never shows hidden tests, the per-item grades export, the
+item-analysis report, the integrity audit and the demo. They import nbgrader, so a plain
+``import course_lib`` does not load them.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +13,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from course_lib.pipeline._errors import EXIT_FAILURES, EXIT_OK, PipelineError
-from course_lib.pipeline._settings import CourseSettings, load_settings
+from course_lib._pipeline_errors import EXIT_FAILURES, EXIT_OK, PipelineError
+from course_lib._pipeline_settings import CourseSettings, load_settings
 
 
 def _say(message: str) -> None:
@@ -43,7 +50,7 @@ def _graded(settings: CourseSettings, assignments: Sequence[str] | None) -> list
 
 def release(course_dir: Path | None, assignment: str | None) -> int:
     """``pmcourse release [ASSIGNMENT]``."""
-    from course_lib.pipeline._release import release_assignment
+    from course_lib._pipeline_release import release_assignment
 
     settings = load_settings(course_dir)
     for name in _chosen(settings, [assignment] if assignment else None):
@@ -60,8 +67,8 @@ def grade(
     fresh_kernels: bool = False,
 ) -> int:
     """``pmcourse grade``: autograde, feedback, grades export."""
-    from course_lib.pipeline._export import export_grades
-    from course_lib.pipeline._grade import default_workers, grade_cohort
+    from course_lib._pipeline_export import export_grades
+    from course_lib._pipeline_grade import default_workers, grade_cohort
 
     settings = load_settings(course_dir)
     chosen = _chosen(settings, assignments)
@@ -91,7 +98,7 @@ def grade(
 
 def report(course_dir: Path | None, assignments: Sequence[str] | None) -> int:
     """``pmcourse report``: item analysis HTML + CSV files."""
-    from course_lib.pipeline._report import write_report
+    from course_lib._pipeline_report import write_report
 
     settings = load_settings(course_dir)
     page = write_report(settings, _graded(settings, assignments))
@@ -101,7 +108,7 @@ def report(course_dir: Path | None, assignments: Sequence[str] | None) -> int:
 
 def audit(course_dir: Path | None, assignments: Sequence[str] | None, progress: bool) -> int:
     """``pmcourse audit``: integrity check; exit 1 when anything is flagged."""
-    from course_lib.pipeline._audit import run_audit
+    from course_lib._pipeline_audit import run_audit
 
     settings = load_settings(course_dir)
     result = run_audit(settings, _graded(settings, assignments), progress=progress)
@@ -120,7 +127,7 @@ def demo(
     progress: bool,
 ) -> int:
     """``pmcourse demo``: the whole pipeline on a synthetic cohort in a temporary course."""
-    from course_lib.pipeline._demo import run_demo
+    from course_lib._pipeline_demo import run_demo
 
     return run_demo(
         source=source,

@@ -34,22 +34,22 @@ from typing import Any
 
 import nbformat as _nbformat
 
-from course_lib.pipeline._errors import PipelineError
-from course_lib.pipeline._export import item_scores
-from course_lib.pipeline._grade import (
+from course_lib._pipeline_errors import PipelineError
+from course_lib._pipeline_export import item_scores
+from course_lib._pipeline_grade import (
     GradeOutcome,
     default_workers,
     read_grading_log,
     redirect_output,
 )
-from course_lib.pipeline._kernels import (
+from course_lib._pipeline_kernels import (
     KernelTemplate,
     TemplateKernelManager,
     preload,
     template_supported,
     use_template,
 )
-from course_lib.pipeline._settings import CourseSettings
+from course_lib._pipeline_settings import CourseSettings
 
 # nbformat ships no type hints; go through one Any-typed name.
 nbformat: Any = _nbformat

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from course_lib.pipeline._errors import PipelineError
-from course_lib.pipeline._settings import CourseSettings
+from course_lib._pipeline_errors import PipelineError
+from course_lib._pipeline_settings import CourseSettings
 
 
 def release_assignment(settings: CourseSettings, assignment: str) -> Path:
@@ -16,7 +16,7 @@ def release_assignment(settings: CourseSettings, assignment: str) -> Path:
     api = NbGraderAPI(config=settings.config)
     result = api.generate_assignment(assignment, force=True, create=True)
     if not result.get("success"):
-        from course_lib.pipeline._grade import failure_reason
+        from course_lib._pipeline_grade import failure_reason
 
         raise PipelineError(
             f"nbgrader could not release {assignment} from {settings.source_dir / assignment}: "

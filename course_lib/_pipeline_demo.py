@@ -17,8 +17,8 @@ from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
 
-from course_lib.pipeline._errors import EXIT_FAILURES, EXIT_OK, PipelineError
-from course_lib.pipeline._settings import CONFIG_FILE, CourseSettings, load_settings
+from course_lib._pipeline_errors import EXIT_FAILURES, EXIT_OK, PipelineError
+from course_lib._pipeline_settings import CONFIG_FILE, CourseSettings, load_settings
 
 DEMO_COHORT = "demo_cohort.csv"
 DEMO_SEED = 2024
@@ -60,7 +60,7 @@ def find_course_source(source: Path | None) -> Path:
         if source is not None
         else [
             Path.cwd(),
-            Path(__file__).resolve().parents[2],
+            Path(__file__).resolve().parents[1],
         ]
     )
     for candidate in candidates:
@@ -116,11 +116,11 @@ def run_demo(
 ) -> int:
     """Run the demo; 0 when every trainee got the score and audit flag their kind must get."""
     from course_lib import cohort as cohorts
-    from course_lib.pipeline._audit import run_audit
-    from course_lib.pipeline._export import export_grades, item_scores
-    from course_lib.pipeline._grade import grade_cohort
-    from course_lib.pipeline._release import release_assignment
-    from course_lib.pipeline._report import write_report
+    from course_lib._pipeline_audit import run_audit
+    from course_lib._pipeline_export import export_grades, item_scores
+    from course_lib._pipeline_grade import grade_cohort
+    from course_lib._pipeline_release import release_assignment
+    from course_lib._pipeline_report import write_report
 
     started = time.perf_counter()
     course_source = find_course_source(source)

@@ -20,9 +20,9 @@ import pandas as pd
 
 from course_lib._labels import normalize_label
 from course_lib._partitions import compare_partitions
-from course_lib.pipeline._export import item_scores
-from course_lib.pipeline._grade import read_grading_log
-from course_lib.pipeline._settings import CourseSettings
+from course_lib._pipeline_export import item_scores
+from course_lib._pipeline_grade import read_grading_log
+from course_lib._pipeline_settings import CourseSettings
 
 REPORT_HTML = "report.html"
 MOST_MISSED = 10
