@@ -49,7 +49,7 @@ from course_lib._pipeline_kernels import (
     template_supported,
     use_template,
 )
-from course_lib._pipeline_settings import CourseSettings
+from course_lib._pipeline_settings import CourseSettings, read_solution_keys
 
 # nbformat ships no type hints; go through one Any-typed name.
 nbformat: Any = _nbformat
@@ -397,7 +397,7 @@ def _context(settings: CourseSettings, assignment: str, scores: Any) -> dict[str
     timeout = settings.config.get("Execute", {}).get("timeout", 30)
     return {
         "items": items,
-        "keys": grading.read_keys(solution_path),
+        "keys": read_solution_keys(solution_path),
         "released": _read_notebook(released_path),
         "solution_path": solution_path,
         "gradebook": gradebook,

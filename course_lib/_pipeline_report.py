@@ -22,7 +22,7 @@ from course_lib._labels import normalize_label
 from course_lib._partitions import compare_partitions
 from course_lib._pipeline_export import item_scores
 from course_lib._pipeline_grade import read_grading_log
-from course_lib._pipeline_settings import CourseSettings
+from course_lib._pipeline_settings import CourseSettings, read_solution_keys
 
 REPORT_HTML = "report.html"
 MOST_MISSED = 10
@@ -244,7 +244,7 @@ def task_tables(
         spec = specs.get(assignment)
         if spec is None:
             continue
-        keys = grading.read_keys(settings.source_notebook(assignment))
+        keys = read_solution_keys(settings.source_notebook(assignment))
         students = [s for s in settings.students(assignment) if outcomes.get((assignment, s), True)]
         answers = _sort_answers(settings, assignment, students)
         for item in spec.items:

@@ -76,6 +76,20 @@ class CourseSettings:
         )
 
 
+def read_solution_keys(path: Path) -> dict[str, Any]:
+    """The keys in a solution notebook's hidden tests; PipelineError naming the file if not."""
+    from course_lib import grading
+
+    try:
+        return dict(grading.read_keys(path))
+    except Exception as error:
+        raise PipelineError(
+            f"cannot read the keys of {path} ({type(error).__name__}: {error}). Every test cell "
+            "needs a hidden region with literal _KEY and _SECRET (docs/grading.md); fix the "
+            "notebook or restore it from version control."
+        ) from error
+
+
 def _section_value(config: Config, section: str, name: str) -> Any:
     values = config.get(section, {})
     return values.get(name) if name in values else None

@@ -251,3 +251,16 @@ def test_unreadable_source_notebook_is_a_clear_error(
     err = capsys.readouterr().err
     assert str(course / "solutions" / "a1_roles") in err
     assert "Traceback" not in err
+
+
+def test_report_and_audit_name_an_unreadable_solution(
+    graded: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    copy = tmp_path / "course"
+    shutil.copytree(graded, copy)
+    solution = copy / "solutions" / "a1_roles" / "a1_roles.ipynb"
+    solution.write_text('{"cells": [', encoding="utf-8")
+    for extra in (["report"], ["audit", "--no-progress"]):
+        assert main([*extra, "a1_roles", "--course-dir", str(copy)]) == 2
+        err = capsys.readouterr().err
+        assert str(solution) in err and "Traceback" not in err

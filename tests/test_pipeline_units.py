@@ -237,3 +237,35 @@ def test_fresh_kernels_flag_reaches_the_grade_command() -> None:
 
     assert build_parser().parse_args(["grade", "--fresh-kernels"]).fresh_kernels is True
     assert build_parser().parse_args(["grade"]).fresh_kernels is False
+
+
+def test_framework_labels_come_from_the_hidden_test_or_a_task_csv(tmp_path: Path) -> None:
+    from course_lib._pipeline_report import framework_partitions
+    from course_lib.grading import ItemKey
+
+    (tmp_path / "nbgrader_config.py").write_text(
+        "c = get_config()\nc.CourseDirectory.source_directory = 'solutions'\n"
+    )
+    folder = tmp_path / "solutions" / "a9"
+    folder.mkdir(parents=True)
+    (folder / "tasks.csv").write_text(
+        "task,description,pragmatic_box,blackblot_owner\n"
+        "t1,x,market_problems,product_marketer\n"
+        "t3,z,launch,product_planner\n"
+    )
+    key = ItemKey(
+        "test_roles",
+        {"t1": "product_management", "t2": "marcom", "t3": "product_marketing"},
+        "secret",
+        extra={"_PRAGMATIC": {"t2": "marcom"}},
+    )
+    frameworks = framework_partitions(load_settings(tmp_path), "a9", key)
+    assert frameworks["Pragmatic"].to_dict() == {
+        "t2": "marcom",
+        "t1": "product_management",
+        "t3": "product_marketing",
+    }
+    assert frameworks["Blackblot"].to_dict() == {
+        "t1": "product_marketing",
+        "t3": "product_management",
+    }
