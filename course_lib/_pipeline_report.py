@@ -434,8 +434,12 @@ def write_report(settings: CourseSettings, assignments: Sequence[str]) -> Path:
         tables.scores.groupby("assignment")["percent"]
         .describe()[["count", "mean", "min", "50%", "max"]]
         .reset_index()
-        .rename(columns={"50%": "median"})
+        .rename(columns={"50%": "median", "count": "trainees"})
     )
+    stats["trainees"] = stats["trainees"].astype(int)
+    item_view = tables.items[
+        ["assignment", "item", "title", "points", "share_correct", "share_full_marks"]
+    ]
     failed = tables.scores[tables.scores["status"] != "graded"]
     missed = tables.tasks.head(MOST_MISSED)[
         [
@@ -474,6 +478,7 @@ body {{ font-family: system-ui, sans-serif; margin: 2em auto; max-width: 70em; }
 table {{ border-collapse: collapse; margin: 0.5em 0 1.5em; }}
 th, td {{ padding: 0.25em 0.6em; border-bottom: 1px solid #ddd; text-align: left; }}
 img {{ max-width: 100%; }}
+td:last-child {{ min-width: 18em; }}
 </style></head><body>
 <h1>Cohort report</h1>
 <p>Assignments: {escape(", ".join(assignments))}. {len(tables.scores)} submissions,
@@ -483,7 +488,7 @@ img {{ max-width: 100%; }}
 {_table_html(stats)}
 <h2>Each item's share correct</h2>
 <img src="items.png" alt="share correct per item">
-{_table_html(tables.items)}
+{_table_html(item_view)}
 <h2>Most-missed tasks: what to discuss next session</h2>
 {_table_html(missed)}
 <h2>The cohort's majority partition against the frameworks</h2>
