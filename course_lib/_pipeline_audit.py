@@ -45,7 +45,6 @@ from course_lib._pipeline_grade import (
 from course_lib._pipeline_kernels import (
     KernelTemplate,
     TemplateKernelManager,
-    preload,
     template_supported,
     use_template,
 )
@@ -437,7 +436,6 @@ def run_audit(
 
     scores = item_scores(settings, assignments)
     contexts = {name: _context(settings, name, scores) for name in assignments}
-    preload()
     jobs = list(_jobs(settings, assignments))
     _SHARED.update(settings=settings, contexts=contexts)
     findings: list[Finding] = []

@@ -26,7 +26,6 @@ from course_lib._pipeline_feedback import feedback_config
 from course_lib._pipeline_kernels import (
     KernelTemplate,
     grading_config,
-    preload,
     template_supported,
     use_template,
 )
@@ -220,8 +219,6 @@ def grade_cohort(
     import nbgrader.apps  # noqa: F401  (import once here; forked workers inherit it)
 
     forked_kernels = forked_kernels and template_supported()
-    if forked_kernels:
-        preload()
 
     settings.reports_dir.mkdir(parents=True, exist_ok=True)
     worker_log = settings.reports_dir / "grading_workers.log"

@@ -1,12 +1,15 @@
 """Fresh kernels without the start-up cost: fork each one from a pre-imported template.
 
 A python kernel spends most of its CPU importing (ipykernel, IPython, pandas, course_lib)
-before it runs a cell. Each grading worker keeps one *template* process that has imported
-those modules and never runs any code of a trainee; for every submission nbgrader asks for a
-kernel, the template forks, and the child becomes an ordinary ipykernel (its own session, the
+before it runs a cell. Each grading worker starts one *template*: a fresh interpreter that
+imports those modules and never runs any code of a trainee. For every kernel nbgrader asks
+for, the template forks, and the child becomes an ordinary ipykernel (its own session, the
 environment and working folder nbgrader asked for, a fresh namespace, numpy's random state
 reseeded). Every submission still gets its own new process, so nothing one trainee runs can
-reach another's grading; only the import work is shared, copy-on-write.
+reach another's grading; only the import work is shared, copy-on-write. Known differences
+from a kernel started from scratch: the preloaded modules are already in ``sys.modules``
+(their import-time warnings are not repeated), and kernels of one template share its
+string-hash seed.
 
 ``forked_execute(cls)`` makes a subclass of nbgrader's ``Execute`` preprocessor (or of the
 course's replacement for it) whose kernel manager uses the template when the worker has one,
@@ -20,10 +23,12 @@ import contextlib
 import os
 import select
 import signal
+import socket
+import subprocess
 import sys
 import tempfile
 import uuid
-from multiprocessing.connection import Connection, Pipe
+from multiprocessing.connection import Connection
 from typing import Any
 
 from jupyter_client.manager import AsyncKernelManager
@@ -104,63 +109,44 @@ def _become_kernel(arguments: list[str], env: dict[str, str], cwd: str) -> None:
     # which exits with its worker) goes away.
     arguments = [*arguments, f"--IPKernelApp.parent_handle={os.getppid()}"]
     sys.argv = ["ipykernel_launcher", *arguments]
-    while sys.path and sys.path[0] in ("", os.getcwd()):
-        del sys.path[0]
+    if sys.path and sys.path[0] in ("", os.getcwd()):
+        del sys.path[0]  # as ipykernel_launcher does; the kernel puts its cwd back
     from ipykernel import kernelapp
 
     kernelapp.launch_new_instance(argv=arguments)
 
 
 class KernelTemplate:
-    """A forked process holding the preloaded modules; it forks one kernel per request."""
+    """A fresh interpreter that has imported ``PRELOAD``; it forks one kernel per request.
 
-    def __init__(self, connection: Connection, pid: int) -> None:
+    It is started with ``subprocess`` (not forked from the worker), so the kernels it forks
+    hold only their standard streams: no descriptor of the worker's pool, gradebook or logs,
+    and the interpreter's own ``sys.path``, warning filters and modules, as a new kernel has.
+    """
+
+    def __init__(self, connection: Connection, process: subprocess.Popen[bytes]) -> None:
         self._connection = connection
-        self.pid = pid
+        self._process = process
+        self.pid = process.pid
 
     @classmethod
     def start(cls) -> KernelTemplate:
-        """Fork the template from this process (which should have imported ``PRELOAD``)."""
-        preload()
-        ours, theirs = Pipe()
-        pid = os.fork()
-        if pid == 0:  # the template
-            code = 0
-            try:
-                ours.close()
-                cls._serve(theirs)
-            except BaseException:
-                code = 1
-            finally:
-                os._exit(code)
+        """Start a template process and wait until it has done its imports."""
+        ours, theirs = socket.socketpair()
+        code = (
+            "import sys; from course_lib._pipeline_kernels import serve_template; "
+            "serve_template(int(sys.argv[1]))"
+        )
+        process = subprocess.Popen(
+            [sys.executable, "-c", code, str(theirs.fileno())],
+            pass_fds=(theirs.fileno(),),
+            stdin=subprocess.DEVNULL,
+        )
         theirs.close()
-        return cls(ours, pid)
-
-    @staticmethod
-    def _serve(connection: Connection) -> None:
-        signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped automatically
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        while True:
-            try:
-                request = connection.recv()
-            except (EOFError, OSError):
-                return  # the worker is gone
-            if request is None:
-                return
-            arguments, env, cwd = request
-            pid = os.fork()
-            if pid == 0:  # the kernel
-                code = 0
-                try:
-                    connection.close()
-                    _become_kernel(arguments, env, cwd)
-                except SystemExit as exit_:
-                    code = exit_.code if isinstance(exit_.code, int) else 0
-                except BaseException:
-                    code = 1
-                finally:
-                    os._exit(code)
-            connection.send(pid)
+        connection = Connection(ours.detach())
+        if connection.recv() != "ready":  # pragma: no cover - the template failed to import
+            raise RuntimeError("the kernel template did not start")
+        return cls(connection, process)
 
     def spawn(self, arguments: list[str], env: dict[str, str], cwd: str) -> _ForkedKernel:
         """A new kernel process forked from the template."""
@@ -172,8 +158,38 @@ class KernelTemplate:
         with contextlib.suppress(OSError, EOFError):
             self._connection.send(None)
         self._connection.close()
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(self.pid, 0)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self._process.wait(timeout=5)
+
+
+def serve_template(fd: int) -> None:
+    """The template's main loop: import ``PRELOAD``, then fork a kernel per request on ``fd``."""
+    connection = Connection(fd)
+    preload()
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped automatically
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    connection.send("ready")
+    while True:
+        try:
+            request = connection.recv()
+        except (EOFError, OSError):
+            return  # the worker is gone
+        if request is None:
+            return
+        arguments, env, cwd = request
+        pid = os.fork()
+        if pid == 0:  # the kernel
+            code = 0
+            try:
+                connection.close()
+                _become_kernel(arguments, env, cwd)
+            except SystemExit as exit_:
+                code = exit_.code if isinstance(exit_.code, int) else 0
+            except BaseException:
+                code = 1
+            finally:
+                os._exit(code)
+        connection.send(pid)
 
 
 def template_supported() -> bool:

@@ -25,12 +25,37 @@ SPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
 
 
 @pytest.fixture(scope="module")
-def template() -> Iterator[KernelTemplate]:
+def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KernelTemplate]:
+    # A descriptor the grading process holds (like its pool's pipes): kernels must not get it.
+    marker = tmp_path_factory.mktemp("fds") / "worker-only.txt"
+    held = os.open(marker, os.O_CREAT | os.O_WRONLY)
+    os.set_inheritable(held, True)
     started = KernelTemplate.start()
     use_template(started)
     yield started
     use_template(None)
     started.close()
+    os.close(held)
+
+
+def test_kernels_hold_no_descriptor_or_warning_filter_of_the_grader(
+    template: KernelTemplate, tmp_path: Path
+) -> None:
+    probe = (
+        "import json, os, warnings\n"
+        "paths = []\n"
+        "for fd in os.listdir('/proc/self/fd'):\n"
+        "    try:\n"
+        "        paths.append(os.readlink(f'/proc/self/fd/{fd}'))\n"
+        "    except OSError:\n"
+        "        pass  # the descriptor listdir itself used\n"
+        "print(json.dumps({'worker_file': any('worker-only' in p for p in paths),\n"
+        "  'error_filters': [str(f) for f in warnings.filters\n"
+        "                    if f[0] == 'error' and f[2] is Warning]}))"
+    )
+    (seen,) = _run([probe], tmp_path)
+    state = json.loads(seen)
+    assert state == {"worker_file": False, "error_filters": []}  # pytest's are not inherited
 
 
 def _run(cells: list[str], cwd: Path, env: dict[str, str] | None = None) -> list[str]:
