@@ -56,13 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXIT_CODES,
         formatter_class=formatter,
     )
+    course_help = "folder holding nbgrader_config.py (default: the current directory)"
+    parser.add_argument("--course-dir", type=Path, default=None, help=course_help)
     course = argparse.ArgumentParser(add_help=False)
-    course.add_argument(
-        "--course-dir",
-        type=Path,
-        default=None,
-        help="folder holding nbgrader_config.py (default: the current directory)",
-    )
+    # Also accepted after the command; SUPPRESS keeps a value given before it.
+    course.add_argument("--course-dir", type=Path, default=argparse.SUPPRESS, help=course_help)
     quiet = argparse.ArgumentParser(add_help=False)
     quiet.add_argument("--no-progress", action="store_true", help="no progress bar")
     workers = argparse.ArgumentParser(add_help=False)

@@ -116,3 +116,9 @@ def test_demo_into_a_non_empty_folder_is_refused(
 def test_parser_defaults_course_dir_to_none_meaning_cwd() -> None:
     args = build_parser().parse_args(["grade"])
     assert args.course_dir is None and args.assignments == [] and args.workers is None
+
+
+def test_course_dir_works_before_or_after_the_command(tmp_path: Path) -> None:
+    parser = build_parser()
+    assert parser.parse_args(["--course-dir", str(tmp_path), "grade"]).course_dir == tmp_path
+    assert parser.parse_args(["grade", "--course-dir", str(tmp_path)]).course_dir == tmp_path
