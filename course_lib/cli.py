@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -35,6 +36,11 @@ def _content_summary() -> str:
         + ", ".join(f"{role} {count}" for role, count in roles.items()),
     ]
     return "\n".join(lines)
+
+
+def _wrap(text: str) -> str:
+    """A command description wrapped for the terminal (the epilogs keep their own lines)."""
+    return textwrap.fill(text, width=88)
 
 
 def _positive_int(text: str) -> int:
@@ -76,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
         "release",
         parents=[course],
         help="generate the student versions (exercises/) from solutions/",
-        description="Run nbgrader generate_assignment for one assignment or all of them.",
+        description=_wrap("Run nbgrader generate_assignment for one assignment or all of them."),
         epilog=EXIT_CODES,
         formatter_class=formatter,
     )
@@ -86,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
         "grade",
         parents=[course, workers, quiet],
         help="autograde every submission, write feedback and export grades",
-        description=(
+        description=_wrap(
             "Autograde every submission in submitted/ through nbgrader, in parallel, with a "
             "progress bar; record a submission nbgrader cannot grade with its reason and go "
             "on; write feedback that never shows hidden tests (feedback/) and export "
@@ -110,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
         "report",
         parents=[course],
         help="item analysis of a graded cohort: HTML page with plots plus CSV files",
-        description=(
+        description=_wrap(
             "Write reports/report.html (plots alongside) and CSV files: score distribution "
             "per assignment, each item's share correct, the most-missed tasks with the "
             "explanation to discuss, and the cohort's majority partition compared with the "
@@ -125,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
         "audit",
         parents=[course, quiet],
         help="integrity check of a graded cohort, outside the kernel",
-        description=(
+        description=_wrap(
             "Read each submission's sorting answers as data (no execution), re-score them "
             "with the key, and flag every student whose nbgrader score differs, whose grade "
             "cells were changed, or whose graded cells lack valid evidence lines; computed "
@@ -141,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
         "demo",
         parents=[workers, quiet],
         help="run release, grade, report and audit on a synthetic cohort in a temporary course",
-        description=(
+        description=_wrap(
             "Copy nbgrader_config.py and solutions/ into a temporary course, write a bundled "
             "synthetic cohort (correct, partial, broken and tampered submissions), then run "
             "release, grade, report and audit, and print where the report is."
