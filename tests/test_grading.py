@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import hmac
 import io
+import itertools
 import json
 import subprocess
 import sys
@@ -88,7 +89,7 @@ def test_check_answer_reports_a_missing_variable() -> None:
     [
         (["churn_interviews"], "is a list, not a plain dict"),
         (type("Mine", (dict,), {})(), "is a Mine, not a plain dict"),
-        ({"churn_interviews": "PM"}, "missing id(s): offline_mode_requirements"),
+        ({"churn_interviews": "PM"}, "missing id(s): customer_newsletter, rival_battlecard"),
         ({"nope": "PM"}, "unknown id(s): nope; use only the ids listed"),
         ({"churn_interviews": "Product Mgr"}, "unknown label(s) 'Product Mgr'; expected one of"),
         ({"churn_interviews": 3}, "label(s) of churn_interviews are not text"),
@@ -461,6 +462,27 @@ def test_released_sort_answers_are_none_dicts_of_every_id() -> None:
                 answer = release[item.answer_grade_id]
                 assert isinstance(answer, LiteralAnswer) and answer.readable
                 assert answer.value == dict.fromkeys(item.ids)
+
+
+def test_stub_order_reveals_nothing_of_the_key() -> None:
+    """Ids are listed in a hash order, never grouped by their answer.
+
+    A stub listing four product-management tasks, then five product-marketing ones, ... gives
+    the key away to anyone who notices the runs; so does the order of ids in the items file.
+    """
+    for assignment, spec in SPECS.items():
+        release = read_literal_answers(ROOT / "exercises" / assignment / f"{assignment}.ipynb")
+        for item in spec.items:
+            if item.kind != "sort" or len(item.ids) < 4:
+                continue
+            hashed = sorted(item.ids, key=lambda i: hashlib.sha256(f"pmc{i}".encode()).hexdigest())
+            assert list(item.ids) == hashed, item.grade_id
+            stub = release[item.answer_grade_id]
+            assert isinstance(stub, LiteralAnswer) and list(stub.value) == hashed
+            key = KEYS[assignment][item.grade_id].key
+            labels = [key[task] for task in hashed]
+            runs = 1 + sum(a != b for a, b in itertools.pairwise(labels))
+            assert runs > len(set(labels)), f"{item.grade_id} stub is grouped by answer"
 
 
 def test_named_timeout_names_the_cell() -> None:
