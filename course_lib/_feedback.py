@@ -13,7 +13,7 @@ from course_lib._content import load_tasks
 from course_lib._labels import label_choices, normalize_label
 from course_lib._partitions import SCHEMES, partition, scheme_kind
 
-__all__ = ["FEEDBACK_COLUMNS", "SortFeedback", "check_sort"]
+__all__ = ["FEEDBACK_COLUMNS", "SortFeedback", "check_sort", "judge_answer"]
 
 FEEDBACK_COLUMNS = ["task", "title", "your_answer", "expected", "correct", "explanation"]
 
@@ -95,6 +95,35 @@ def _as_mapping(answer: object) -> Mapping[object, object]:
     )
 
 
+def judge_answer(kind: str, given: object, expected: str, explanation: str) -> dict[str, object]:
+    """Judge one answered item: the answer as shown, whether it is correct, and why.
+
+    ``None``, ``...`` and blank text count as not answered; other non-text values and unknown
+    labels get a message saying what to fix. Used by every per-item check of the course.
+    """
+    choices = ", ".join(label_choices(kind))
+    if given is None or given is Ellipsis or (isinstance(given, str) and not given.strip()):
+        return {
+            "your_answer": "",
+            "correct": False,
+            "explanation": f"not answered yet; pick one of: {choices}",
+        }
+    if not isinstance(given, str):
+        return {
+            "your_answer": repr(given),
+            "correct": False,
+            "explanation": f"the answer is {type(given).__name__} ({given!r}), not text; "
+            f"write the label in quotes, one of: {choices}",
+        }
+    try:
+        label = normalize_label(kind, given)
+    except ValueError as error:
+        return {"your_answer": given, "correct": False, "explanation": str(error)}
+    if label != expected:
+        explanation = f"expected {expected}, not {label}. {explanation}"
+    return {"your_answer": given, "correct": label == expected, "explanation": explanation}
+
+
 def check_sort(
     answer: Mapping[str, str] | pd.Series,
     scheme: str,
@@ -114,7 +143,6 @@ def check_sort(
     catalog = tasks if isinstance(tasks, pd.DataFrame) else load_tasks()
     expected_ids = _expected_tasks(tasks, mapping, catalog)
     key = partition(catalog.loc[expected_ids], scheme)
-    choices = ", ".join(label_choices(kind))
     rows: list[dict[str, object]] = []
     for task in expected_ids:
         expected = str(key[task])
@@ -125,33 +153,10 @@ def check_sort(
             "expected": expected,
             "correct": False,
         }
-        if task not in mapping:
-            rows.append(
-                row
-                | {"your_answer": "", "explanation": f"not answered yet; pick one of: {choices}"}
-            )
-            continue
-        given = mapping[task]
-        if not isinstance(given, str):
-            rows.append(
-                row
-                | {
-                    "your_answer": repr(given),
-                    "explanation": f"the answer is {type(given).__name__} ({given!r}), not text; "
-                    f"write the label in quotes, one of: {choices}",
-                }
-            )
-            continue
-        try:
-            label = normalize_label(kind, given)
-        except ValueError as error:
-            rows.append(row | {"your_answer": given, "explanation": str(error)})
-            continue
-        correct = label == expected
-        explanation = str(catalog.at[task, explanation_column])
-        if not correct:
-            explanation = f"expected {expected}, not {label}. {explanation}"
-        rows.append(row | {"your_answer": given, "correct": correct, "explanation": explanation})
+        given = mapping.get(task)
+        rows.append(
+            row | judge_answer(kind, given, expected, str(catalog.at[task, explanation_column]))
+        )
     for answered in mapping:
         if isinstance(answered, str) and answered in expected_ids:
             continue

@@ -14,8 +14,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from course_lib._content import load_blackblot_roles, load_tasks
-from course_lib._feedback import FEEDBACK_COLUMNS, SortFeedback
-from course_lib._labels import label_choices, normalize_label
+from course_lib._feedback import FEEDBACK_COLUMNS, SortFeedback, judge_answer
 
 __all__ = [
     "DISAGREEMENT_KINDS",
@@ -229,7 +228,6 @@ def check_quiz(
     missing_columns = [column for column in QUIZ_COLUMNS if column not in key.columns]
     if missing_columns:
         raise ValueError(f"quiz key lacks column(s) {', '.join(missing_columns)}")
-    choices = ", ".join(label_choices(kind))
     rows: list[dict[str, object]] = []
     for item, entry in key.iterrows():
         expected = str(entry["expected"])
@@ -240,33 +238,7 @@ def check_quiz(
             "correct": False,
         }
         given: object = answer.get(str(item))
-        if given is None or given == "" or given is Ellipsis:
-            rows.append(
-                row
-                | {"your_answer": "", "explanation": f"not answered yet; pick one of: {choices}"}
-            )
-            continue
-        if not isinstance(given, str):
-            rows.append(
-                row
-                | {
-                    "your_answer": repr(given),
-                    "explanation": f"{given!r} is not text; write the label in "
-                    f"quotes, one of: {choices}",
-                }
-            )
-            continue
-        try:
-            label = normalize_label(kind, given)
-        except ValueError as error:
-            rows.append(row | {"your_answer": given, "explanation": str(error)})
-            continue
-        explanation = str(entry["explanation"])
-        if label != expected:
-            explanation = f"expected {expected}, not {label}. {explanation}"
-        rows.append(
-            row | {"your_answer": given, "correct": label == expected, "explanation": explanation}
-        )
+        rows.append(row | judge_answer(kind, given, expected, str(entry["explanation"])))
     valid_items = ", ".join(map(str, key.index if all_items is None else all_items))
     for item, given in answer.items():
         if item not in key.index:

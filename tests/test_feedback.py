@@ -62,10 +62,15 @@ def test_bad_items_each_get_a_row_with_a_message(tasks: pd.DataFrame) -> None:
     assert not feedback.table["correct"].any()
 
 
-def test_none_and_nan_answers_are_reported(tasks: pd.DataFrame) -> None:
-    ids = _pick(tasks, 2)
-    feedback = check_sort({ids[0]: None, ids[1]: float("nan")}, "corner", tasks=ids)  # type: ignore[dict-item]
-    assert feedback.table["explanation"].str.contains("not text").all()
+def test_none_blank_and_nan_answers_are_reported(tasks: pd.DataFrame) -> None:
+    ids = _pick(tasks, 3)
+    answer = {ids[0]: None, ids[1]: float("nan"), ids[2]: "  "}
+    feedback = check_sort(answer, "corner", tasks=ids)  # type: ignore[arg-type]
+    explanations = feedback.table.set_index("task")["explanation"]
+    assert explanations[ids[0]].startswith("not answered yet")  # the released stubs hold None
+    assert "float (nan), not text" in explanations[ids[1]]
+    assert explanations[ids[2]].startswith("not answered yet")
+    assert "2 not answered yet" in feedback.summary
 
 
 def test_task_outside_the_exercise_is_flagged(tasks: pd.DataFrame) -> None:
