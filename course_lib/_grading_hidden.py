@@ -10,11 +10,16 @@ answers. This module holds code only: keys and secrets are passed in by the auth
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
-from course_lib._labels import _lookup
+from course_lib._labels import _lookup, label_choices
 
-__all__ = ["alias_table", "render_hidden_test"]
+__all__ = ["FRAMEWORK_LITERALS", "alias_table", "render_hidden_test"]
+
+#: Framework name -> the literal next to ``_KEY`` that holds its partition of a sorting item's
+#: tasks (course role labels), read by the report (``pmcourse report``).
+FRAMEWORK_LITERALS: dict[str, str] = {"Pragmatic": "_PRAGMATIC", "Blackblot": "_BLACKBLOT"}
 
 _PROLOGUE = """\
 ### BEGIN HIDDEN TESTS
@@ -224,6 +229,28 @@ def _literal(name: str, value: Any) -> str:
     return f"{name} = {_python(value)}"
 
 
+def _framework_literal(
+    name: str, labels: Mapping[str, tuple[str, str]], key: Mapping[str, Any], label_kind: str
+) -> str:
+    """``name = {task: label,  # why}`` for one framework's partition of a sort item's tasks."""
+    if list(labels) != list(key):
+        raise ValueError(
+            f"{name} must label exactly the key's tasks, in the key's order: "
+            f"{', '.join(key)}; got {', '.join(labels)}"
+        )
+    choices = label_choices({"roles": "role"}.get(label_kind, label_kind))
+    entries = []
+    for task, (label, why) in labels.items():
+        if label not in choices:
+            raise ValueError(
+                f"{name}[{task!r}] is {label!r}; expected one of: {', '.join(choices)}"
+            )
+        if not why.strip() or "\n" in why:
+            raise ValueError(f"{name}[{task!r}] needs a one-line reason (the comment)")
+        entries.append(f"    {json.dumps(task)}: {json.dumps(label)},  # {why.strip()}\n")
+    return f"{name} = {{\n{''.join(entries)}}}"
+
+
 def render_hidden_test(
     *,
     kind: str,
@@ -235,9 +262,22 @@ def render_hidden_test(
     key: Any,
     label_kind: str = "",
     tolerance: float = 0.0,
+    frameworks: Mapping[str, Mapping[str, tuple[str, str]]] | None = None,
 ) -> str:
-    """Return the hidden region (and the final score expression) of one test cell."""
+    """Return the hidden region (and the final score expression) of one test cell.
+
+    ``frameworks`` (sort items only) maps a framework name of :data:`FRAMEWORK_LITERALS` to
+    ``{task: (label, why)}``: each becomes a literal next to ``_KEY`` with the reason as a
+    comment on every entry. The hidden test does not use them; the report does.
+    """
     constants = [_literal("_KEY", key)]
+    for name, labels in (frameworks or {}).items():
+        if kind != "sort" or name not in FRAMEWORK_LITERALS:
+            raise ValueError(
+                f"framework labels {name!r} need a sort item and a name among "
+                f"{', '.join(FRAMEWORK_LITERALS)}; item {item!r} is a {kind} item"
+            )
+        constants.append(_framework_literal(FRAMEWORK_LITERALS[name], labels, key, label_kind))
     if kind in ("sort", "labels"):
         constants.append(_literal("_ALIASES", alias_table(label_kind)))
     if kind in ("table", "value"):

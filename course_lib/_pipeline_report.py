@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from course_lib._grading_hidden import FRAMEWORK_LITERALS
 from course_lib._labels import normalize_label
 from course_lib._partitions import compare_partitions
 from course_lib._pipeline_export import item_scores
@@ -28,7 +29,6 @@ REPORT_HTML = "report.html"
 MOST_MISSED = 10
 # Literals next to a key in a hidden region that the report understands (docs/grading.md).
 EXPLANATION_LITERALS = ("_EXPLANATIONS", "_EXPLAIN", "_WHY")
-FRAMEWORK_LITERALS = {"Pragmatic": "_PRAGMATIC", "Blackblot": "_BLACKBLOT"}
 
 
 @dataclass(frozen=True)

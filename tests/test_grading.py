@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import hashlib
 import hmac
@@ -16,7 +17,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from course_lib._grading_hidden import alias_table, render_hidden_test
+from course_lib._grading_hidden import FRAMEWORK_LITERALS, alias_table, render_hidden_test
 from course_lib.grading import (
     ASSIGNMENT_IDS,
     CodeAnswer,
@@ -300,6 +301,26 @@ def _ruff_format(code: str) -> str:
     return result.stdout
 
 
+def _framework_entries(region: str, literal: str) -> dict[str, tuple[str, str]]:
+    """``{task: (label, reason)}`` of a framework literal in a hidden region (from the text:
+    the reasons are comments, which ``read_keys`` does not see)."""
+    block = region.split(f"\n{literal} = {{\n", 1)[1].split("\n}\n", 1)[0]
+    entries = {}
+    for line in block.splitlines():
+        code, _, reason = line.partition("  # ")
+        task, label = ast.literal_eval("{" + code + "}").popitem()
+        entries[task] = (label, reason)
+    return entries
+
+
+def _frameworks(region: str) -> dict[str, dict[str, tuple[str, str]]]:
+    return {
+        name: _framework_entries(region, literal)
+        for name, literal in FRAMEWORK_LITERALS.items()
+        if f"\n{literal} = {{" in region
+    }
+
+
 def test_every_hidden_region_is_the_shared_template_with_its_own_key() -> None:
     assert len(HIDDEN) == sum(
         1 for spec in SPECS.values() for item in spec.items if item.autograded
@@ -317,8 +338,52 @@ def test_every_hidden_region_is_the_shared_template_with_its_own_key() -> None:
             key=key.key,
             label_kind=spec.label_kind,
             tolerance=spec.tolerance,
+            frameworks=_frameworks(region),
         )
         assert _ruff_format(region) == _ruff_format(rendered), grade_id
+
+
+def test_a1_roles_carries_both_framework_partitions_with_a_reason_per_task() -> None:
+    """The report compares the cohort with Pragmatic and Blackblot on the graded tasks."""
+    region = next(r for a, g, r in HIDDEN if (a, g) == ("a1_roles", "test_roles"))
+    key = KEYS["a1_roles"]["test_roles"]
+    frameworks = _frameworks(region)
+    assert set(frameworks) == {"Pragmatic", "Blackblot"}
+    for name, entries in frameworks.items():
+        literal = key.extra[FRAMEWORK_LITERALS[name]]
+        assert literal == {task: label for task, (label, _) in entries.items()}
+        assert list(literal) == list(key.key)
+        assert set(literal.values()) <= {"product_management", "product_marketing", "marcom",
+                                         "shared", "engineering"}  # fmt: skip
+        assert all(len(reason) > 10 for _, reason in entries.values()), name
+    pragmatic, blackblot = (key.extra[FRAMEWORK_LITERALS[n]] for n in ("Pragmatic", "Blackblot"))
+    differ = {task for task in key.key if pragmatic[task] != blackblot[task]}
+    assert differ >= {"joint_roadmap_review", "conference_keynote"}
+    for task in differ:  # each disagreement says so next to its entry
+        assert "differs" in frameworks["Pragmatic"][task][1] + frameworks["Blackblot"][task][1]
+    assert "Product Planner" in frameworks["Blackblot"]["joint_roadmap_review"][1]
+
+
+def test_framework_labels_are_rendered_only_for_sorts_and_checked() -> None:
+    key = {"t1": "product_management", "t2": "marcom"}
+    common: dict[str, Any] = dict(
+        grade_id="test_x", item="x", points=1.0, variable="x", secret="s", key=key
+    )
+    good = {"t1": ("product_marketing", "outbound"), "t2": ("marcom", "executes")}
+    region = render_hidden_test(
+        kind="sort", label_kind="role", frameworks={"Blackblot": good}, **common
+    )
+    assert '\n_BLACKBLOT = {\n    "t1": "product_marketing",  # outbound\n' in region
+    assert _frameworks(region) == {"Blackblot": good}
+    with pytest.raises(ValueError, match="exactly the key's tasks"):
+        render_hidden_test(
+            kind="sort", label_kind="role", frameworks={"Pragmatic": {"t1": good["t1"]}}, **common
+        )
+    with pytest.raises(ValueError, match="expected one of: product_management"):
+        bad = {**good, "t2": ("marketing", "no such label")}
+        render_hidden_test(kind="sort", label_kind="role", frameworks={"Pragmatic": bad}, **common)
+    with pytest.raises(ValueError, match="need a sort item"):
+        render_hidden_test(kind="set", frameworks={"Pragmatic": good}, **common)
 
 
 def test_hidden_alias_tables_agree_with_normalize_label() -> None:

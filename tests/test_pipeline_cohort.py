@@ -198,6 +198,25 @@ def test_report_writes_html_with_plots_and_csvs(graded: Path) -> None:
     assert all(row["explanation"] for row in tasks)
     partitions = _rows(reports / "partitions.csv")
     assert {row["item"] for row in partitions} == {"test_roles", "test_kpis"}
+    # The graded role sort is compared with each framework (labels from its hidden test).
+    compared = {row["compared_with"]: row for row in partitions if row["item"] == "test_roles"}
+    assert set(compared) == {"Pragmatic", "Blackblot", "course key"}
+    for name in ("Pragmatic", "Blackblot"):
+        assert compared[name]["tasks"] == "15"
+        assert 0.0 <= float(compared[name]["agreement"]) <= 1.0
+    sides = [row for row in _rows(reports / "partition_tasks.csv") if row["item"] == "test_roles"]
+    assert len(sides) == 15
+    assert {row["cohort_sides_with"] for row in sides} <= {
+        "both",
+        "Pragmatic",
+        "Blackblot",
+        "neither",
+    }
+    disputed = {row["task"]: row for row in sides if row["Pragmatic"] != row["Blackblot"]}
+    assert {"joint_roadmap_review", "conference_keynote"} <= set(disputed)
+    assert all(row["cohort_sides_with"] != "both" for row in disputed.values())
+    assert "No framework labels" not in page
+    assert "conference_keynote" in page  # a disputed task is listed on the page
 
 
 def test_audit_flags_exactly_the_tampered_and_broken_submissions(

@@ -269,3 +269,32 @@ def test_framework_labels_come_from_the_hidden_test_or_a_task_csv(tmp_path: Path
         "t1": "product_marketing",
         "t3": "product_management",
     }
+
+
+def test_a1_roles_sorting_tasks_have_both_framework_partitions() -> None:
+    """The report compares a1's graded sort with Pragmatic and Blackblot (hidden-test literals)."""
+    from course_lib._pipeline_report import framework_partitions
+    from course_lib.grading import read_keys
+
+    settings = load_settings(ROOT)
+    key = read_keys(ROOT / "solutions" / "a1_roles" / "a1_roles.ipynb")["test_roles"]
+    frameworks = framework_partitions(settings, "a1_roles", key)
+    assert set(frameworks) == {"Pragmatic", "Blackblot"}
+    for labels in frameworks.values():
+        assert sorted(labels.index) == sorted(key.key)
+    pragmatic, blackblot = frameworks["Pragmatic"], frameworks["Blackblot"]
+    assert pragmatic["joint_roadmap_review"] == "shared"
+    assert blackblot["joint_roadmap_review"] == "product_management"
+    assert pragmatic["conference_keynote"] == "product_marketing"
+    assert blackblot["conference_keynote"] == "product_management"
+    # A cohort that answers with the course key sides with Pragmatic on both disagreements.
+    cohort = pd.Series(key.key, name="cohort")
+    summary, sides = partition_tables(
+        {("a1_roles", "test_roles"): cohort}, {("a1_roles", "test_roles"): frameworks}
+    )
+    agreement = dict(zip(summary["compared_with"], summary["agreement"], strict=True))
+    assert agreement["Pragmatic"] == pytest.approx(1.0)
+    assert agreement["Blackblot"] == pytest.approx(13 / 15)
+    by_task = sides.set_index("task")["cohort_sides_with"]
+    assert by_task["joint_roadmap_review"] == by_task["conference_keynote"] == "Pragmatic"
+    assert (by_task.drop(["joint_roadmap_review", "conference_keynote"]) == "both").all()
