@@ -3,8 +3,8 @@
 Builds a temporary course (a copy of ``nbgrader_config.py`` and ``solutions/``), writes the
 cohort listed in ``course_lib/data/demo_cohort.csv`` (correct, partial, broken and tampered
 submissions, made by ``course_lib.cohort``), then runs release, grade, report and audit, checks
-each trainee's score and audit flag against what the cohort's kind must get, and prints where
-the report is.
+each trainee's score and audit findings against what the cohort's kind must get
+(``course_lib.cohort.expected_score`` and ``expected_flagged``), and prints where the report is.
 """
 
 from __future__ import annotations
@@ -39,18 +39,6 @@ def demo_cohort(students: int | None = None) -> dict[str, str]:
         for index in range(len(names), students)
     }
     return {**cohort, **extra}
-
-
-def must_be_flagged(kind: str) -> bool:
-    """Whether the audit must flag a submission of ``kind``.
-
-    The cohort module's ``expected_flagged`` covers wrong or missing grades (the input
-    transformer, the unreadable notebook); the audit also reports every submission whose grade
-    cells were changed, even where nbgrader repaired them and graded correctly.
-    """
-    from course_lib import cohort
-
-    return bool(cohort.expected_flagged(kind)) or kind.startswith("grade_cell_")
 
 
 def find_course_source(source: Path | None) -> Path:
@@ -160,7 +148,9 @@ def run_demo(
     scores = item_scores(settings, chosen)
     totals = scores.groupby(["assignment", "student"])["score"].sum()
     ok = {(o.assignment, o.student): o.ok for o in outcomes}
-    flagged = {(f.assignment, f.student) for f in audit.findings}
+    flagged: dict[tuple[str, str], set[str]] = {}
+    for finding in audit.findings:
+        flagged.setdefault((finding.assignment, finding.student), set()).add(finding.check)
     surprises = []
     for name in chosen:
         for student, kind in cohort.items():
@@ -168,10 +158,14 @@ def run_demo(
             got = float(totals.get((name, student), 0.0)) if ok.get((name, student)) else 0.0
             if abs(got - expected) > 1e-3:
                 surprises.append(f"{student}/{name} ({kind}): score {got:g}, expected {expected:g}")
-            must_flag = must_be_flagged(kind)
-            if must_flag != ((name, student) in flagged):
-                verb = "not flagged" if must_flag else "flagged"
-                surprises.append(f"{student}/{name} ({kind}): {verb} by the audit")
+            must = cohorts.expected_flagged(name, kind)
+            found = flagged.get((name, student), set())
+            if found != must.checks:
+                surprises.append(
+                    f"{student}/{name} ({kind}): the audit flagged "
+                    f"{', '.join(sorted(found)) or 'nothing'}; expected "
+                    f"{', '.join(sorted(must.checks)) or 'nothing'} ({must.reason})"
+                )
     minutes = (time.perf_counter() - started) / 60
     if surprises:
         err(f"demo: {len(surprises)} result(s) differ from what the cohort's kinds must get:")
@@ -180,7 +174,8 @@ def run_demo(
     else:
         say(
             "every trainee got the score their submission kind must get, and the audit "
-            "flagged exactly the tampered and broken submissions"
+            "flagged exactly what each kind must trigger (broken notebooks, tampering, changed "
+            "grade cells)"
         )
     say(f"done in {minutes:.1f} min. Report: {page}")
     say(f"grades: {grades}; audit: {audit.path}; feedback: {settings.feedback_dir}")

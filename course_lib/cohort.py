@@ -5,7 +5,7 @@ taken from the solution notebook and then breaks or games the notebook the way `
 It lays the files out as ``nbgrader collect`` does:
 ``submitted/<student>/<assignment>/<assignment>.ipynb`` plus the data files and a
 ``timestamp.txt``. :func:`expected_score` is the total autograde score nbgrader must report
-and :func:`expected_flagged` whether the evidence audit must flag the submission.
+and :func:`expected_flagged` what ``pmcourse audit`` must flag in the submission, and why.
 
 Run ``nbgrader generate_assignment`` first: the release in ``exercises/`` is the starting
 point and the solution in ``solutions/`` provides the answers and keys.
@@ -18,13 +18,20 @@ import json
 import random
 import shutil
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from course_lib._labels import label_choices
 from course_lib.grading import AssignmentSpec, ItemSpec, load_assignment_specs, read_keys
 
-__all__ = ["SUBMISSION_KINDS", "expected_flagged", "expected_score", "write_cohort"]
+__all__ = [
+    "SUBMISSION_KINDS",
+    "AuditExpectation",
+    "expected_flagged",
+    "expected_score",
+    "write_cohort",
+]
 
 #: Kind of submission -> what it is. Every kind is autograded in one nbgrader run by the tests.
 SUBMISSION_KINDS: dict[str, str] = {
@@ -386,14 +393,77 @@ def expected_score(assignment: str, kind: str) -> float:
     return 0.0  # blank, malformed_json, grade_cell_edited, cheat_dict_subclass
 
 
-def expected_flagged(kind: str) -> bool:
-    """Whether the evidence audit must flag a submission of ``kind`` for the instructor.
+@dataclass(frozen=True)
+class AuditExpectation:
+    """What ``pmcourse audit`` must report for one submission: its checks, and why.
 
-    Only submissions whose grade nbgrader got wrong or could not compute are flagged: the
-    input-transformer cheat (full marks, no evidence) and the unreadable notebook.
+    ``checks`` are names of ``course_lib._pipeline_audit.CHECKS``; the submission is flagged
+    exactly when there is at least one. ``reason`` says why in a sentence.
+    """
+
+    kind: str
+    checks: frozenset[str]
+    reason: str
+
+    @property
+    def flagged(self) -> bool:
+        """Whether the audit must flag the submission at all."""
+        return bool(self.checks)
+
+    @property
+    def evidence_fails(self) -> bool:
+        """Whether the evidence checks (one valid line per test, equal to the gradebook's
+        score) must fail, as opposed to other findings such as changed grade cells."""
+        return bool(self.checks & _EVIDENCE_CHECKS)
+
+
+_EVIDENCE_CHECKS = frozenset(
+    {"evidence_missing", "evidence_duplicated", "evidence_invalid", "gradebook_differs"}
+)
+
+
+def expected_flagged(assignment: str, kind: str) -> AuditExpectation:
+    """Return what the audit must flag for a submission of ``kind`` to ``assignment``.
+
+    The audit flags a grade nbgrader got wrong or could not compute (the input-transformer
+    cheat: no evidence, and a literal or re-run score below nbgrader's full marks; the
+    unreadable notebook: not graded) and grade cells the trainee changed, even where nbgrader
+    repaired them and graded correctly. Every other kind, cheats defeated inside the kernel
+    and a deleted answer cell included, leaves nothing to flag.
     """
     if kind not in SUBMISSION_KINDS:
         raise ValueError(
             f"unknown submission kind {kind!r}; expected one of: {', '.join(SUBMISSION_KINDS)}"
         )
-    return kind in ("cheat_input_transformer", "malformed_json")
+    specs = load_assignment_specs()
+    if assignment not in specs:
+        raise ValueError(f"unknown assignment {assignment!r}; expected one of: {', '.join(specs)}")
+    items = _autograded(specs[assignment])
+    if kind == "malformed_json":
+        return AuditExpectation(
+            kind,
+            frozenset({"not_graded"}),
+            "the notebook is not valid JSON: nbgrader cannot grade it",
+        )
+    if kind.startswith("grade_cell_"):
+        return AuditExpectation(
+            kind,
+            frozenset({"grade_cell_changed"}),
+            "a grade cell differs from the release: nbgrader restored it and graded fairly, "
+            "but the instructor should know",
+        )
+    if kind == "cheat_input_transformer":
+        checks = {"evidence_missing"}
+        if any(item.kind == "sort" for item in items):
+            checks.add("rescore_differs")
+        if any(item.kind != "sort" for item in items):
+            checks.add("rerun_differs")
+        return AuditExpectation(
+            kind,
+            frozenset(checks),
+            "the hidden tests never ran (nbgrader gave full marks): no evidence, and the answers "
+            "re-scored outside the kernel earn less",
+        )
+    return AuditExpectation(
+        kind, frozenset(), "the grade is backed by valid evidence and the grade cells are intact"
+    )

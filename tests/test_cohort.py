@@ -42,9 +42,36 @@ def test_expected_scores_are_sensible() -> None:
         assert expected_score(assignment, "blank") == 0
         assert 0 < expected_score(assignment, "partial") < full
         assert expected_score(assignment, "cheat_builtins") == expected_score(assignment, "partial")
-    assert expected_flagged("cheat_input_transformer") and not expected_flagged("partial")
     with pytest.raises(ValueError, match="unknown submission kind 'nope'"):
         expected_score("a1_roles", "nope")
+
+
+def test_expected_flagged_says_what_the_audit_must_flag_and_why() -> None:
+    from course_lib._pipeline_audit import CHECKS
+
+    for assignment in ASSIGNMENT_IDS:
+        for kind in SUBMISSION_KINDS:
+            expected = expected_flagged(assignment, kind)
+            assert expected.kind == kind and expected.reason
+            assert expected.checks <= set(CHECKS), expected
+            assert expected.flagged == bool(expected.checks)
+        for kind in ("grade_cell_deleted", "grade_cell_duplicated", "grade_cell_split",
+                     "grade_cell_retyped", "grade_cell_edited"):  # fmt: skip
+            expected = expected_flagged(assignment, kind)
+            assert expected.checks == {"grade_cell_changed"} and not expected.evidence_fails
+        assert expected_flagged(assignment, "malformed_json").checks == {"not_graded"}
+        cheat = expected_flagged(assignment, "cheat_input_transformer")
+        assert "evidence_missing" in cheat.checks and cheat.evidence_fails
+        for kind in ("correct", "partial", "blank", "answer_cell_deleted", "cheat_builtins"):
+            assert not expected_flagged(assignment, kind).flagged
+    sorts = expected_flagged("a1_roles", "cheat_input_transformer").checks
+    computed = expected_flagged("a4_team_audit", "cheat_input_transformer").checks
+    assert sorts == {"evidence_missing", "rescore_differs"}
+    assert computed == {"evidence_missing", "rerun_differs"}
+    with pytest.raises(ValueError, match="unknown assignment 'a9'"):
+        expected_flagged("a9", "correct")
+    with pytest.raises(ValueError, match="unknown submission kind 'nope'"):
+        expected_flagged("a1_roles", "nope")
 
 
 def test_write_cohort_rejects_unknown_kinds_and_needs_the_release(tmp_path: Path) -> None:
@@ -153,4 +180,7 @@ def test_evidence_verifies_for_everyone_but_the_flagged(course: Path, assignment
                 problems.append(f"{item.grade_id}: digest does not verify")
             if lines[0].score != pytest.approx(scores[student][item.grade_id], abs=1e-4):
                 problems.append(f"{item.grade_id}: evidence and gradebook differ")
-        assert bool(problems) == expected_flagged(kind), (student, problems)
+        assert bool(problems) == expected_flagged(assignment, kind).evidence_fails, (
+            student,
+            problems,
+        )
