@@ -5,16 +5,22 @@ the tests included, into ``pass``, and nbgrader then gives full marks). The hidd
 an evidence line keyed with a secret the trainee never sees (see docs/grading.md); this module
 checks, per submission:
 
-- ``not_graded``: nbgrader could not grade the submission (its reason is kept);
+- ``not_graded``: nbgrader could not grade the submission (its reason is kept), or its
+  autograded notebook is missing (when the gradebook has scores for it, the answers are
+  re-scored from the submitted notebook instead, and the finding says so; the evidence cannot
+  be checked);
 - ``grade_cell_changed``: a grade cell of the release is missing, duplicated, retyped or edited
   in the submitted notebook (nbgrader repaired it for grading; the instructor should know);
 - ``evidence_missing`` / ``evidence_duplicated`` / ``evidence_invalid``: a graded test cell has
   no evidence line, more than one, or one whose digest does not verify;
-- ``rescore_differs``: a sorting answer, read from the submitted notebook as data
-  (``ast.literal_eval``) and re-scored with the key, earns a different score than nbgrader's;
+- ``rescore_differs``: a sorting answer, read as data (``ast.literal_eval``) from the
+  autograded notebook (what nbgrader graded, after its repairs; the submitted notebook when
+  there is no autograded one) and re-scored with the key, earns a different score than
+  nbgrader's;
 - ``gradebook_differs``: the gradebook's score differs from the evidence line's;
 - ``rerun_differs``: a computed (code) answer, re-run in a fresh kernel with the original
-  notebook's cells and tests and only the trainee's answer cells, scores differently;
+  notebook's cells and tests and only the trainee's answer cells (read from the same notebook
+  as the sorting answers), scores differently;
 - ``rerun_failed``: that re-run could not be done (its kernel did not start, twice).
 """
 
@@ -176,10 +182,10 @@ class _Submission:
     outcome: GradeOutcome | None
 
 
-def _rerun_notebook(solution: Any, submitted: Any, code_answer_ids: set[str]) -> Any:
+def _rerun_notebook(solution: Any, answered: Any, code_answer_ids: set[str]) -> Any:
     """The solution notebook with the trainee's code answer cells put in place of its own."""
     answers: dict[str, str] = {}
-    for cell in submitted.cells:
+    for cell in answered.cells:
         grade_id = _grade_id(cell)
         if grade_id in code_answer_ids and grade_id not in answers and cell.cell_type == "code":
             answers[grade_id] = cell.source
@@ -196,7 +202,7 @@ def _rerun_notebook(solution: Any, submitted: Any, code_answer_ids: set[str]) ->
 
 def _rerun_scores(
     solution_path: Path,
-    submitted_path: Path,
+    answers_path: Path,
     code_answer_ids: set[str],
     timeout: int,
 ) -> dict[str, float]:
@@ -211,8 +217,8 @@ def _rerun_scores(
     from course_lib import grading
 
     solution = nbformat.read(solution_path, as_version=4)
-    submitted = nbformat.read(submitted_path, as_version=4)
-    rerun = _rerun_notebook(solution, submitted, code_answer_ids)
+    answered = nbformat.read(answers_path, as_version=4)
+    rerun = _rerun_notebook(solution, answered, code_answer_ids)
     with tempfile.TemporaryDirectory(prefix="pmcourse-rerun-") as scratch:
         workdir = Path(scratch) / "work"
         shutil.copytree(
@@ -239,14 +245,14 @@ def _rerun_scores(
         return {line.grade_id: float(line.score) for line in grading.read_evidence(executed)}
 
 
-def _rerun_with_retry(context: dict[str, Any], submitted_path: Path) -> dict[str, float] | str:
+def _rerun_with_retry(context: dict[str, Any], answers_path: Path) -> dict[str, float] | str:
     """Re-run scores, trying twice when the kernel cannot start; the error text otherwise."""
     error: Exception | None = None
     for _ in range(2):
         try:
             return _rerun_scores(
                 context["solution_path"],
-                submitted_path,
+                answers_path,
                 context["code_answer_ids"],
                 context["timeout"],
             )
@@ -271,23 +277,35 @@ def _audit_submission(
         return found
     submitted_path = settings.submitted_dir / student / assignment / f"{assignment}.ipynb"
     autograded_path = settings.autograded_dir / student / assignment / f"{assignment}.ipynb"
-    if not autograded_path.is_file():
-        flag("not_graded", "", f"no autograded notebook at {autograded_path}")
-        return found
     try:
         submitted = nbformat.read(submitted_path, as_version=4)
     except Exception as error:
         flag("not_graded", "", f"submitted notebook unreadable: {type(error).__name__}: {error}")
         return found
+    # Grade cells: what the trainee handed in, against the release.
     for change in grade_cell_changes(context["released"], submitted):
         flag("grade_cell_changed", change.split(" ")[0], change)
+    # Answers: what nbgrader graded (after its repairs), so a deleted answer cell is read as
+    # the stub nbgrader put back, as the hidden test saw it.
+    graded = autograded_path.is_file()
+    answers_path = autograded_path if graded else submitted_path
+    gradebook: dict[str, float] = context["gradebook"].get(student, {})
+    if not graded and not gradebook:
+        flag("not_graded", "", f"no autograded notebook at {autograded_path} and no scores")
+        return found
+    if not graded:
+        flag(
+            "not_graded",
+            "",
+            f"no autograded notebook at {autograded_path}: the evidence cannot be checked; "
+            f"answers re-scored from the submitted notebook {submitted_path}",
+        )
     try:
-        literals = grading.read_literal_answers(submitted_path)
+        literals = grading.read_literal_answers(answers_path)
     except Exception as error:  # unreadable answers score zero; the evidence check still runs
         literals = {}
         flag("rescore_differs", "", f"answer cells unreadable: {type(error).__name__}: {error}")
-    evidence = grading.read_evidence(autograded_path)
-    gradebook: dict[str, float] = context["gradebook"].get(student, {})
+    evidence = grading.read_evidence(autograded_path) if graded else []
     keys = context["keys"]
     reruns: dict[str, float] | str | None = None
     for item in context["items"]:
@@ -310,7 +328,9 @@ def _audit_submission(
                     f"the literal answer re-scored with the key earns {rescored:.2f} of "
                     f"{item.points}; nbgrader gave {nbgrader_score:.2f}",
                 )
-        if not lines:
+        if not graded:
+            pass  # no autograded notebook, no evidence: already flagged as not_graded
+        elif not lines:
             flag("evidence_missing", grade_id, "the hidden test left no evidence line")
         elif len(lines) > 1 or lines[0].cell_grade_id != grade_id:
             cells = ", ".join(sorted({str(line.cell_grade_id) for line in lines}))
@@ -329,7 +349,7 @@ def _audit_submission(
                 )
         if item.kind not in {"sort", "manual"}:
             if reruns is None:
-                reruns = _rerun_with_retry(context, submitted_path)
+                reruns = _rerun_with_retry(context, answers_path)
                 if isinstance(reruns, str):
                     flag("rerun_failed", "", reruns)
             if isinstance(reruns, str):

@@ -32,11 +32,13 @@ KINDS = {
         "eve": "cheat_input_transformer",
         "fay": "grade_cell_edited",
         "gus": "cheat_builtins",
+        "hal": "answer_cell_deleted",
     },
     "a4_team_audit": {
         "ann": "correct",
         "bob": "partial",
         "eve": "cheat_input_transformer",
+        "hal": "answer_cell_deleted",
     },
 }
 
@@ -232,11 +234,37 @@ def test_audit_flags_exactly_the_tampered_and_broken_submissions(
         for student, kind in kinds.items():
             expected = cohort.expected_flagged(name, kind)
             assert found.get((name, student), set()) == expected.checks, (name, student, kind)
+    # A deleted answer cell is audited on what nbgrader graded (the stub it put back): clean.
+    assert ("a1_roles", "hal") not in found and ("a4_team_audit", "hal") not in found
     checks = {(row["assignment"], row["student"], row["check"]) for row in findings}
     assert ("a1_roles", "eve", "evidence_missing") in checks
     assert ("a4_team_audit", "eve", "rerun_differs") in checks
     assert ("a1_roles", "fay", "grade_cell_changed") in checks
     assert ("a1_roles", "dee", "not_graded") in checks
+
+
+def test_audit_without_an_autograded_notebook_rescores_the_submitted_one(
+    graded: Path, tmp_path: Path
+) -> None:
+    from nbgrader.api import Gradebook
+
+    copy = tmp_path / "course"
+    shutil.copytree(graded, copy)
+    shutil.rmtree(copy / "autograded" / "ann" / "a1_roles")
+    shutil.rmtree(copy / "autograded" / "cy" / "a1_roles")
+    settings = load_settings(copy)
+    with Gradebook(settings.db_url, settings.course_id) as gradebook:
+        grade = gradebook.find_grade("test_roles", "a1_roles", "a1_roles", "cy")
+        grade.auto_score = 5.0  # cy handed in the blank release
+        gradebook.db.commit()
+    assert main(["audit", "a1_roles", "--course-dir", str(copy), "--no-progress"]) == 1
+    rows = [row for row in _rows(copy / "reports" / "audit.csv") if row["student"] in ("ann", "cy")]
+    ann = [row for row in rows if row["student"] == "ann"]
+    assert [row["check"] for row in ann] == ["not_graded"]  # no evidence to check, answers right
+    assert "re-scored from the submitted notebook" in ann[0]["detail"]
+    assert str(copy / "submitted" / "ann" / "a1_roles") in ann[0]["detail"]
+    cy = {(row["check"], row["item"]) for row in rows if row["student"] == "cy"}
+    assert cy == {("not_graded", ""), ("rescore_differs", "test_roles")}
 
 
 def test_audit_catches_a_score_changed_in_the_gradebook(graded: Path, tmp_path: Path) -> None:

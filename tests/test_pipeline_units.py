@@ -220,7 +220,13 @@ def test_bundled_demo_cohort_has_30_trainees_with_broken_and_tampered_ones() -> 
     assert len(trainees) >= 30
     kinds = set(trainees.values())
     assert kinds <= set(cohort.SUBMISSION_KINDS)
-    assert {"correct", "malformed_json", "cheat_input_transformer", "grade_cell_edited"} <= kinds
+    assert {
+        "correct",
+        "malformed_json",
+        "cheat_input_transformer",
+        "grade_cell_edited",
+        "answer_cell_deleted",
+    } <= kinds
     assert len(demo_cohort(40)) == 40 and len(demo_cohort(5)) == 5
 
 
