@@ -132,9 +132,10 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[course, quiet],
         help="integrity check of a graded cohort, outside the kernel",
         description=_wrap(
-            "Read each submission's sorting answers as data (no execution), re-score them "
-            "with the key, and flag every student whose nbgrader score differs, whose grade "
-            "cells were changed, or whose graded cells lack valid evidence lines; computed "
+            "Read each submission's sorting answers as data (no execution) from its "
+            "autograded notebook, what nbgrader graded, re-score them with the key, and flag "
+            "every student whose nbgrader score differs, whose submitted grade cells differ "
+            "from the release, or whose graded cells lack valid evidence lines; computed "
             "answers are re-run in a fresh kernel with the original tests. Writes "
             "reports/audit.csv and prints a summary; exit 1 when anything is flagged."
         ),
