@@ -15,11 +15,14 @@ from typing import Any
 
 from course_lib._labels import _lookup, label_choices
 
-__all__ = ["FRAMEWORK_LITERALS", "alias_table", "render_hidden_test"]
+__all__ = ["EXPLANATION_LITERAL", "FRAMEWORK_LITERALS", "alias_table", "render_hidden_test"]
 
 #: Framework name -> the literal next to ``_KEY`` that holds its partition of a sorting item's
 #: tasks (course role labels), read by the report (``pmcourse report``).
 FRAMEWORK_LITERALS: dict[str, str] = {"Pragmatic": "_PRAGMATIC", "Blackblot": "_BLACKBLOT"}
+#: The literal next to ``_KEY`` that holds, for a sorting item, the reason for each task's
+#: expected label (``{task: text}``): what the instructor discusses after grading.
+EXPLANATION_LITERAL = "_EXPLAIN"
 
 _PROLOGUE = """\
 ### BEGIN HIDDEN TESTS
@@ -251,6 +254,24 @@ def _framework_literal(
     return f"{name} = {{\n{''.join(entries)}}}"
 
 
+def _explanation_literal(explanations: Mapping[str, str], key: Mapping[str, Any]) -> str:
+    """``_EXPLAIN = {task: text}`` for a sort item: one non-empty line per task of the key."""
+    if list(explanations) != list(key):
+        raise ValueError(
+            f"{EXPLANATION_LITERAL} must explain exactly the key's tasks, in the key's order: "
+            f"{', '.join(key)}; got {', '.join(explanations)}"
+        )
+    for task, text in explanations.items():
+        if not isinstance(text, str) or not text.strip() or "\n" in text:
+            raise ValueError(
+                f"{EXPLANATION_LITERAL}[{task!r}] must be one or two sentences of text on one "
+                f"line (why {task!r} has its expected label); got {text!r}"
+            )
+    return _literal(
+        EXPLANATION_LITERAL, {task: text.strip() for task, text in explanations.items()}
+    )
+
+
 def render_hidden_test(
     *,
     kind: str,
@@ -263,14 +284,24 @@ def render_hidden_test(
     label_kind: str = "",
     tolerance: float = 0.0,
     frameworks: Mapping[str, Mapping[str, tuple[str, str]]] | None = None,
+    explanations: Mapping[str, str] | None = None,
 ) -> str:
     """Return the hidden region (and the final score expression) of one test cell.
 
     ``frameworks`` (sort items only) maps a framework name of :data:`FRAMEWORK_LITERALS` to
     ``{task: (label, why)}``: each becomes a literal next to ``_KEY`` with the reason as a
-    comment on every entry. The hidden test does not use them; the report does.
+    comment on every entry. ``explanations`` (sort items only) is ``{task: why}`` for every
+    task of the key, written as :data:`EXPLANATION_LITERAL`. The hidden test uses neither
+    and prints neither; the report reads them (``read_keys``).
     """
     constants = [_literal("_KEY", key)]
+    if explanations is not None:
+        if kind != "sort":
+            raise ValueError(
+                f"explanations need a sort item (one reason per task); item {item!r} is a "
+                f"{kind} item"
+            )
+        constants.append(_explanation_literal(explanations, key))
     for name, labels in (frameworks or {}).items():
         if kind != "sort" or name not in FRAMEWORK_LITERALS:
             raise ValueError(

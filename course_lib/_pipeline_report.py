@@ -27,8 +27,6 @@ from course_lib._pipeline_settings import CourseSettings, read_solution_keys
 
 REPORT_HTML = "report.html"
 MOST_MISSED = 10
-# Literals next to a key in a hidden region that the report understands (docs/grading.md).
-EXPLANATION_LITERALS = ("_EXPLANATIONS", "_EXPLAIN", "_WHY")
 
 
 @dataclass(frozen=True)
@@ -130,14 +128,6 @@ def _spec_for(specs: dict[str, Any], assignment: str, grade_id: str) -> Any:
     return None
 
 
-def _explanations(key: Any) -> dict[str, str]:
-    for name in EXPLANATION_LITERALS:
-        value = key.extra.get(name)
-        if isinstance(value, dict):
-            return {str(task): str(text) for task, text in value.items()}
-    return {}
-
-
 _TASK_COMMENT = re.compile(r"""^\s*["'](?P<task>[^"']+)["']\s*:[^#]*#\s*(?P<text>.+?)\s*$""")
 
 
@@ -231,6 +221,10 @@ def task_tables(
 ]:
     """Per task of every sorting item: share right, expected label, commonest wrong label.
 
+    ``task_text`` is the task as the trainee read it (the comment next to its id in the answer
+    cell); ``explanation`` is why the key gives it its label (``ItemKey.explanations``, from
+    the hidden test), or the task text where the solution gives no reason.
+
     Also returns the cohort's majority partition per sorting item and, where the solution
     gives them (``_PRAGMATIC`` / ``_BLACKBLOT`` next to the key), the frameworks' partitions.
     """
@@ -251,7 +245,7 @@ def task_tables(
             key = keys.get(item.grade_id)
             if item.kind != "sort" or key is None:
                 continue
-            explanations = _explanations(key)
+            explanations: dict[str, str] = key.explanations
             texts = task_texts(settings.source_notebook(assignment), item.answer_grade_id)
             given: dict[str, list[str | None]] = {task: [] for task in key.key}
             for student_answers in answers.values():
@@ -449,6 +443,7 @@ def write_report(settings: CourseSettings, assignments: Sequence[str]) -> Path:
             "expected",
             "share_correct",
             "commonest_wrong",
+            "task_text",
             "explanation",
         ]
     ]
@@ -490,6 +485,8 @@ td:last-child {{ min-width: 18em; }}
 <img src="items.png" alt="share correct per item">
 {_table_html(item_view)}
 <h2>Most-missed tasks: what to discuss next session</h2>
+<p><code>task_text</code> is the task as trainees read it; <code>explanation</code> is why the
+key gives it its label (from the solution's hidden test, never shown to trainees).</p>
 {_table_html(missed)}
 <h2>The cohort's majority partition against the frameworks</h2>
 <p>For each role-sorting item: the label most trainees gave each task, compared with the

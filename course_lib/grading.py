@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from course_lib._grading_hidden import EXPLANATION_LITERAL
 from course_lib._labels import _fold, _lookup, label_choices
 
 __all__ = [
@@ -682,13 +683,18 @@ def read_literal_answers(notebook_path: str | Path) -> dict[str, LiteralAnswer |
 
 @dataclass(frozen=True)
 class ItemKey:
-    """The key of one graded item, read from the hidden region of its test cell."""
+    """The key of one graded item, read from the hidden region of its test cell.
+
+    ``explanations`` is ``{task: why}`` from the ``_EXPLAIN`` literal of a sorting item (the
+    reason for each expected label, for the instructor); empty where the region has none.
+    """
 
     grade_id: str
     key: Any
     secret: str
     tolerance: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    explanations: dict[str, str] = field(default_factory=dict)
 
 
 def _hidden_region(source: str) -> str | None:
@@ -701,8 +707,10 @@ def _hidden_region(source: str) -> str | None:
 def read_keys(solution_notebook_path: str | Path) -> dict[str, ItemKey]:
     """Return ``{test grade_id: ItemKey}`` from the hidden tests of a solution notebook.
 
-    ``_KEY``, ``_SECRET`` and ``_TOLERANCE`` are read with ``ast`` (nothing runs). A test cell
-    without a hidden region or without ``_KEY``/``_SECRET`` raises ``ValueError``.
+    ``_KEY``, ``_SECRET``, ``_TOLERANCE`` and ``_EXPLAIN`` are read with ``ast`` (nothing
+    runs); other upper-case literals land in ``ItemKey.extra``. A test cell without a hidden
+    region, without ``_KEY``/``_SECRET``, or whose ``_EXPLAIN`` is not ``{task: text}``
+    raises ``ValueError``.
     """
     keys: dict[str, ItemKey] = {}
     for cell in _load_notebook(solution_notebook_path).get("cells", []):
@@ -728,12 +736,25 @@ def read_keys(solution_notebook_path: str | Path) -> dict[str, ItemKey]:
         if "_KEY" not in literals or "_SECRET" not in literals:
             raise ValueError(f"the hidden region of {grade_id!r} lacks a literal _KEY or _SECRET")
         tolerance = literals.get("_TOLERANCE")
+        explanations = literals.get(EXPLANATION_LITERAL, {})
+        if not isinstance(explanations, dict) or not all(
+            isinstance(task, str) and isinstance(text, str) for task, text in explanations.items()
+        ):
+            raise ValueError(
+                f"the {EXPLANATION_LITERAL} of {grade_id!r} must be a literal dict task -> text; "
+                "write it with course_lib._grading_hidden.render_hidden_test(explanations=...)"
+            )
         keys[grade_id] = ItemKey(
             grade_id,
             literals["_KEY"],
             str(literals["_SECRET"]),
             float(tolerance) if tolerance is not None else None,
-            {name: value for name, value in literals.items() if name not in ("_KEY", "_SECRET")},
+            {
+                name: value
+                for name, value in literals.items()
+                if name not in ("_KEY", "_SECRET", EXPLANATION_LITERAL)
+            },
+            dict(explanations),
         )
     return keys
 

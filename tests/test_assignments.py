@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -20,7 +22,7 @@ from nbgrader_support import (
     total_auto_score,
 )
 
-from course_lib._grading_hidden import FRAMEWORK_LITERALS
+from course_lib._grading_hidden import EXPLANATION_LITERAL, FRAMEWORK_LITERALS
 from course_lib.grading import (
     ASSIGNMENT_IDS,
     evidence_digest,
@@ -154,13 +156,25 @@ def test_every_grade_leaves_verifiable_evidence(course: Path, assignment: str) -
             assert line.digest == evidence_digest(secret, item.grade_id, line.score, answer)
 
 
+def _visible_text(page: str) -> str:
+    """The text of an HTML page: tags dropped, entities decoded, whitespace collapsed."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", page)).split())
+
+
 @pytest.mark.parametrize("assignment", ASSIGNMENT_IDS)
 def test_feedback_shows_scores_but_no_hidden_tests(course: Path, assignment: str) -> None:
-    html = (course / "feedback" / "solution" / assignment / f"{assignment}.html").read_text()
+    page = (course / "feedback" / "solution" / assignment / f"{assignment}.html").read_text()
     keys = read_keys(course / "solutions" / assignment / f"{assignment}.ipynb")
-    assert "PMCOURSE-EVIDENCE" in html
-    assert "BEGIN HIDDEN TESTS" not in html and "_KEY" not in html
-    assert all(key.secret not in html for key in keys.values())
+    assert "PMCOURSE-EVIDENCE" in page
+    assert "BEGIN HIDDEN TESTS" not in page and "_KEY" not in page
+    assert EXPLANATION_LITERAL not in page
+    assert all(key.secret not in page for key in keys.values())
+    text = _visible_text(page)
+    if assignment in ("a1_roles", "a2_horizons"):  # the hidden tests' messages are readable
+        assert "labelled right" in text
+    for key in keys.values():  # the reasons behind the key stay with the instructor
+        for task, explanation in key.explanations.items():
+            assert " ".join(explanation.split()) not in text, (key.grade_id, task)
 
 
 def test_export_lists_every_submission(course: Path) -> None:
@@ -183,7 +197,7 @@ def test_keys_are_nowhere_in_the_release_or_the_package() -> None:
         if path.is_file() and path.suffix in {".py", ".ipynb", ".csv", ".json", ".md", ".txt"}
     ]
     texts = {path: path.read_text(encoding="utf-8") for path in shipped}
-    checked = 0
+    checked = explained = 0
     for assignment in ASSIGNMENT_IDS:
         keys = read_keys(ROOT / "solutions" / assignment / f"{assignment}.ipynb")
         for item in SPECS[assignment].items:
@@ -191,6 +205,13 @@ def test_keys_are_nowhere_in_the_release_or_the_package() -> None:
                 continue
             key = keys[item.grade_id]
             assert all(key.secret not in text for text in texts.values()), item.grade_id
+            # The reason behind each expected label (_EXPLAIN) names the label: hidden too.
+            for task, explanation in key.explanations.items():
+                for path, text in texts.items():
+                    assert explanation not in text and explanation[:60] not in text, (
+                        f"{path} holds the explanation of {task} ({item.grade_id})"
+                    )
+                explained += 1
             if item.kind not in ("sort", "labels"):
                 continue
             # The frameworks' partitions next to a sort key (_PRAGMATIC, _BLACKBLOT) are
@@ -209,6 +230,7 @@ def test_keys_are_nowhere_in_the_release_or_the_package() -> None:
                     assert not found, f"{path} reveals the key of {item.grade_id}: {found}"
                 checked += 1
     assert checked >= 12 + 7 + 10 + 3 + 1 + 2 * 15  # keys, then a1's two framework partitions
+    assert explained == 15 + 7 + 10 + 3 + 1  # every task of every graded sort has a reason
 
 
 def test_graded_tasks_are_not_in_the_teaching_catalog() -> None:

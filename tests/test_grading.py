@@ -17,7 +17,12 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from course_lib._grading_hidden import FRAMEWORK_LITERALS, alias_table, render_hidden_test
+from course_lib._grading_hidden import (
+    EXPLANATION_LITERAL,
+    FRAMEWORK_LITERALS,
+    alias_table,
+    render_hidden_test,
+)
 from course_lib.grading import (
     ASSIGNMENT_IDS,
     CodeAnswer,
@@ -339,8 +344,73 @@ def test_every_hidden_region_is_the_shared_template_with_its_own_key() -> None:
             label_kind=spec.label_kind,
             tolerance=spec.tolerance,
             frameworks=_frameworks(region),
+            explanations=key.explanations or None,
         )
         assert _ruff_format(region) == _ruff_format(rendered), grade_id
+
+
+def test_every_graded_sort_explains_each_expected_label_in_its_hidden_test() -> None:
+    """``_EXPLAIN`` gives the instructor the reason for every task of every sort key."""
+    sorts = [(a, item) for a, spec in SPECS.items() for item in spec.items if item.kind == "sort"]
+    assert {(a, item.item) for a, item in sorts} == {
+        ("a1_roles", "roles"), ("a1_roles", "kpis"), ("a2_horizons", "horizons"),
+        ("a2_horizons", "coverage"), ("a2_horizons", "handoff"),
+    }  # fmt: skip
+    for assignment, item in sorts:
+        key = KEYS[assignment][item.grade_id]
+        assert list(key.explanations) == list(key.key), item.grade_id
+        assert EXPLANATION_LITERAL not in key.extra
+        for task, text in key.explanations.items():
+            assert 40 <= len(text) <= 260 and text.endswith("."), (task, text)
+            assert text.count(". ") <= 1, f"{task}: one or two sentences, got {text!r}"
+        assert len(set(key.explanations.values())) == len(key.key), "one reason per task"
+    for assignment, spec in SPECS.items():  # computed items carry none
+        for item in spec.items:
+            if item.autograded and item.kind != "sort":
+                assert KEYS[assignment][item.grade_id].explanations == {}, item.grade_id
+    roles = KEYS["a1_roles"]["test_roles"].explanations
+    for task in ("joint_roadmap_review", "conference_keynote"):  # the frameworks split these
+        assert "Blackblot" in roles[task] and "disagree" in roles[task], roles[task]
+    handoff = KEYS["a2_horizons"]["test_handoff"].explanations["go_to_market_handoff"]
+    assert "hand-off" in handoff and "overlap" in handoff
+
+
+def test_explanations_are_rendered_only_for_sorts_and_checked() -> None:
+    key = {"t1": "product_management", "t2": "marcom"}
+    common: dict[str, Any] = dict(
+        grade_id="test_x", item="x", points=1.0, variable="x", secret="s", key=key
+    )
+    why = {"t1": "Listens to the market.", "t2": "Marcom executes the campaign."}
+    region = render_hidden_test(kind="sort", label_kind="role", explanations=why, **common)
+    assert '\n_EXPLAIN = {\n    "t1": "Listens to the market.",\n' in region
+    assert region.index("\n_KEY = {") < region.index("\n_EXPLAIN = {") < region.index("_ALIASES")
+    with pytest.raises(ValueError, match="exactly the key's tasks, in the key's order"):
+        render_hidden_test(kind="sort", label_kind="role", explanations={"t1": "x."}, **common)
+    with pytest.raises(ValueError, match="exactly the key's tasks"):
+        render_hidden_test(
+            kind="sort", label_kind="role", explanations={"t2": why["t2"], "t1": why["t1"]},
+            **common,
+        )  # fmt: skip
+    for bad in ("", "   ", "two\nlines", 3):
+        with pytest.raises(ValueError, match=r"_EXPLAIN\['t2'\] must be one or two sentences"):
+            render_hidden_test(
+                kind="sort", label_kind="role", explanations={**why, "t2": bad}, **common
+            )
+    with pytest.raises(ValueError, match="explanations need a sort item"):
+        render_hidden_test(kind="labels", label_kind="role", explanations=why, **common)
+
+
+def test_read_keys_rejects_an_explanation_that_is_not_task_to_text(tmp_path: Path) -> None:
+    cells = _cells(SOLUTIONS["a2_horizons"])
+    for cell in cells:
+        if cell["metadata"].get("nbgrader", {}).get("grade_id") == "test_handoff":
+            cell["source"] = _source(cell).replace(
+                '_EXPLAIN = {\n    "go_to_market_handoff": "', '_EXPLAIN = {\n    "x": 1, "y": "'
+            )
+    path = tmp_path / "a2_horizons.ipynb"
+    path.write_text(json.dumps({"cells": cells}))
+    with pytest.raises(ValueError, match="_EXPLAIN of 'test_handoff' must be a literal dict"):
+        read_keys(path)
 
 
 def test_a1_roles_carries_both_framework_partitions_with_a_reason_per_task() -> None:
@@ -502,8 +572,11 @@ def test_hidden_tests_print_no_key() -> None:
         key = KEYS[assignment][grade_id].key
         if spec.kind not in ("sort", "labels"):
             continue
-        _, out = _run_hidden(region, spec.answer_variable, dict.fromkeys(key, "x"), False)
-        assert not any(label in out for label in key.values() if label != "x"), out
+        for answer in (dict.fromkeys(key, "x"), key):
+            _, out = _run_hidden(region, spec.answer_variable, answer, False)
+            assert not any(label in out for label in key.values() if label != "x"), out
+            for text in KEYS[assignment][grade_id].explanations.values():  # nor a reason
+                assert text[:30] not in out, out
 
 
 # --------------------------------------------------------------------------- plugins

@@ -8,6 +8,8 @@ in-process through ``course_lib.cli.main``, as the console script does.
 from __future__ import annotations
 
 import csv
+import html
+import re
 import shutil
 from pathlib import Path
 
@@ -15,6 +17,7 @@ import pytest
 
 from course_lib import cohort
 from course_lib._pipeline_export import item_scores
+from course_lib._pipeline_report import MOST_MISSED, build_tables
 from course_lib._pipeline_settings import load_settings
 from course_lib.cli import main
 from course_lib.grading import read_keys
@@ -124,9 +127,11 @@ def test_a_broken_submission_is_recorded_with_its_reason(graded: Path) -> None:
 def test_feedback_shows_results_but_never_hidden_tests(graded: Path) -> None:
     secrets: set[str] = set()
     pairs: set[str] = set()
+    reasons: set[str] = set()
     for name in ASSIGNMENTS:
         for key in read_keys(graded / "solutions" / name / f"{name}.ipynb").values():
             secrets.add(key.secret)
+            reasons |= set(key.explanations.values())
             if isinstance(key.key, dict):
                 pairs |= {
                     f"&quot;{task}&quot;: &quot;{label}&quot;"
@@ -140,9 +145,15 @@ def test_feedback_shows_results_but_never_hidden_tests(graded: Path) -> None:
         for secret in secrets:
             assert secret not in text, path
         assert "BEGIN HIDDEN TESTS" not in text and "_KEY" not in text, path
+        assert "_EXPLAIN" not in text, path
         assert "PMCOURSE-EVIDENCE" not in text, path
         assert "Score:" in text, path
+        visible = " ".join(html.unescape(re.sub(r"<[^>]+>", "", text)).split())
+        assert not [reason for reason in reasons if reason in visible], path
     blank = (graded / "feedback" / "cy" / "a1_roles" / "a1_roles.html").read_text(encoding="utf-8")
+    assert "0 of 15 labelled right" in " ".join(
+        html.unescape(re.sub(r"<[^>]+>", "", blank)).split()
+    )
     leaked = [pair for pair in pairs if pair in blank]
     assert leaked == []
 
@@ -196,7 +207,17 @@ def test_report_writes_html_with_plots_and_csvs(graded: Path) -> None:
     assert {row["item"] for row in tasks} == {"test_roles", "test_kpis"}
     shares = [float(row["share_correct"]) for row in tasks]
     assert shares == sorted(shares)  # most-missed first
-    assert all(row["explanation"] for row in tasks)
+    # Each task's reason for its expected label comes from the hidden test; the task as the
+    # trainee read it (the comment in the answer cell) has its own column.
+    keys = read_keys(graded / "solutions" / "a1_roles" / "a1_roles.ipynb")
+    for row in tasks:
+        assert row["explanation"] == keys[row["item"]].explanations[row["task"]], row
+        assert row["task_text"] and row["task_text"] != row["explanation"], row
+    texts = {row["task"]: row["task_text"] for row in tasks}
+    assert texts["win_rate"] == "Share of competitive deals won"
+    missed = tasks[:MOST_MISSED]
+    assert missed[0]["explanation"] and html.escape(missed[0]["explanation"]) in page
+    assert "<th>task_text</th>" in page and "<th>explanation</th>" in page
     partitions = _rows(reports / "partitions.csv")
     assert {row["item"] for row in partitions} == {"test_roles", "test_kpis"}
     # The graded role sort is compared with each framework (labels from its hidden test).
@@ -218,6 +239,26 @@ def test_report_writes_html_with_plots_and_csvs(graded: Path) -> None:
     assert all(row["cohort_sides_with"] != "both" for row in disputed.values())
     assert "No framework labels" not in page
     assert "conference_keynote" in page  # a disputed task is listed on the page
+
+
+def test_report_falls_back_to_the_task_text_where_no_reason_is_given(
+    graded: Path, tmp_path: Path
+) -> None:
+    """A solution whose hidden test has no ``_EXPLAIN`` still gets a readable explanation."""
+    copy = tmp_path / "course"
+    shutil.copytree(graded, copy)
+    notebook = copy / "solutions" / "a1_roles" / "a1_roles.ipynb"
+    text = notebook.read_text(encoding="utf-8")
+    start = text.index('"_EXPLAIN = {\\n",')
+    end = text.index('"}\\n",', start) + len('"}\\n",')
+    notebook.write_text(text[:start] + text[end:], encoding="utf-8")  # drop test_roles' reasons
+    keys = read_keys(notebook)
+    assert keys["test_roles"].explanations == {} and keys["test_kpis"].explanations
+    tasks = build_tables(load_settings(copy), ["a1_roles"]).tasks
+    roles = tasks[tasks["item"] == "test_roles"]
+    assert len(roles) == 15 and (roles["explanation"] == roles["task_text"]).all()
+    kpis = tasks[tasks["item"] == "test_kpis"].set_index("task")
+    assert kpis.at["win_rate", "explanation"] == keys["test_kpis"].explanations["win_rate"]
 
 
 def test_audit_flags_exactly_the_tampered_and_broken_submissions(
