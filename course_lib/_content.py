@@ -182,6 +182,25 @@ _SCHEMAS: dict[str, _Schema] = {
         ),
         index="step",
     ),
+    "kpis": _Schema(
+        "kpis.csv",
+        (
+            _Column("id", kind="id"),
+            _Column("kpi"),
+            _Column("role", allowed=_vocabulary_ids("roles")),
+            _Column("measures"),
+            _Column("source"),
+        ),
+    ),
+    "traits": _Schema(
+        "traits.csv",
+        (
+            _Column("id", kind="id"),
+            _Column("trait"),
+            _Column("role", allowed=_vocabulary_ids("roles")),
+            _Column("source"),
+        ),
+    ),
     "tasks": _Schema(
         "tasks.csv",
         (

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from course_lib._content import load_blackblot_roles, load_tasks
+from course_lib._content import _load_cached, load_blackblot_roles, load_tasks
 from course_lib._feedback import FEEDBACK_COLUMNS, SortFeedback, judge_answer
 
 __all__ = [
@@ -32,135 +32,6 @@ __all__ = [
 #: Columns of a quiz key: what the item is called, the expected label and why.
 QUIZ_COLUMNS = ["title", "expected", "explanation"]
 
-_SEED_001 = "001 (ProdPad, 'Product Marketing vs Product Management: What's the Difference?')"
-_SEED_002 = "002 (Pragmatic Institute, 'Product Marketing or Product Management')"
-_SEED_003 = "003 ('Product Management vs. Product Marketing', the two-people argument)"
-_COMMON = "common practice (domain.md section 1)"
-_PMA = "Product Marketing Alliance survey (third-party)"
-
-# id, KPI, role, what it tells, source
-_KPIS: tuple[tuple[str, str, str, str, str], ...] = (
-    (
-        "adoption",
-        "Product adoption",
-        "product_management",
-        "How many of the intended users start using the product: did we build the right thing?",
-        _COMMON,
-    ),
-    (
-        "feature_usage",
-        "Feature usage",
-        "product_management",
-        "Which features people use and which they ignore: evidence for the next roadmap.",
-        _COMMON,
-    ),
-    (
-        "retention",
-        "Retention and churn",
-        "product_management",
-        "Whether users keep getting value from the product over time.",
-        _COMMON,
-    ),
-    (
-        "satisfaction",
-        "NPS and CSAT",
-        "product_management",
-        "How satisfied users are with the product they use.",
-        _COMMON,
-    ),
-    (
-        "on_time_delivery",
-        "On-time delivery",
-        "product_management",
-        "Whether releases ship when the roadmap said they would.",
-        _COMMON,
-    ),
-    (
-        "post_release_quality",
-        "Post-release quality",
-        "product_management",
-        "Defects and incidents found after a release: the product works as promised.",
-        _COMMON,
-    ),
-    (
-        "reviews",
-        "User and industry reviews",
-        "product_management",
-        "What users and analysts say about the product itself.",
-        _SEED_001,
-    ),
-    (
-        "uptime",
-        "Service uptime",
-        "product_management",
-        "A technical measure of the product in use, named as a product manager's metric.",
-        _SEED_001,
-    ),
-    (
-        "win_rate",
-        "Win rate",
-        "product_marketing",
-        "Share of competitive deals won: positioning and enablement at work; product marketers "
-        "rank it first.",
-        _PMA,
-    ),
-    (
-        "pipeline",
-        "Pipeline",
-        "product_marketing",
-        "Value of the sales opportunities the go-to-market work creates or influences.",
-        _COMMON,
-    ),
-    (
-        "sales_cycle",
-        "Sales-cycle length",
-        "product_marketing",
-        "How long buyers take to decide: clear messages and good sales tools shorten it.",
-        _COMMON,
-    ),
-    (
-        "launch_adoption",
-        "Launch adoption",
-        "product_marketing",
-        "How quickly the market takes up a launched release: the go-to-market hand-off paid off.",
-        _COMMON,
-    ),
-    (
-        "share_of_voice",
-        "Share of voice",
-        "product_marketing",
-        "How much of the market conversation is about us; named as a product marketing metric in "
-        "seed 001, though many companies give it to marketing communications.",
-        _SEED_001,
-    ),
-    (
-        "lead_generation",
-        "Leads generated",
-        "product_marketing",
-        "New prospects entering the funnel; named for product marketing in seed 001, elsewhere "
-        "usually a marketing communications metric.",
-        _SEED_001,
-    ),
-)
-
-# trait, role, source
-_TRAITS: tuple[tuple[str, str, str], ...] = (
-    ("Detail-oriented", "product_management", _SEED_003),
-    ("Technical background, understands software architecture", "product_management", _SEED_003),
-    ("UX/UI skill", "product_management", _SEED_003),
-    ("Experience leading a team", "product_management", _SEED_003),
-    ("Thinks about things: the product and how it is built", "product_management", _SEED_001),
-    ("Works on tomorrow: next and future products", "product_management", _SEED_002),
-    ("Communicative and presentable", "product_marketing", _SEED_003),
-    ("Mentors the sales force", "product_marketing", _SEED_003),
-    ("Experience in pricing and market strategy", "product_marketing", _SEED_003),
-    ("Dissects competing products and strategies", "product_marketing", _SEED_003),
-    ("Thinks about people: who buys and why", "product_marketing", _SEED_001),
-    ("Works on today: current and next products", "product_marketing", _SEED_002),
-    ("Customer-first focus", "shared", _SEED_001),
-    ("Turns feedback into change, quickly", "shared", _SEED_001),
-)
-
 
 def role_kpis() -> pd.DataFrame:
     """Return typical KPIs of each role, indexed by KPI id.
@@ -168,13 +39,12 @@ def role_kpis() -> pd.DataFrame:
     Columns: ``kpi`` (its name), ``role`` (a ``roles`` id), ``measures`` (what it tells) and
     ``source``.
     """
-    frame = pd.DataFrame(list(_KPIS), columns=["id", "kpi", "role", "measures", "source"])
-    return frame.set_index("id")
+    return _load_cached("kpis").copy(deep=True)
 
 
 def role_traits() -> pd.DataFrame:
     """Return the traits each role needs (``trait``, ``role``, ``source``), one row per trait."""
-    return pd.DataFrame(list(_TRAITS), columns=["trait", "role", "source"])
+    return _load_cached("traits").reset_index(drop=True)
 
 
 def _slug(text: str) -> str:

@@ -265,3 +265,20 @@ def test_loaders_return_independent_copies() -> None:
     first = course_lib.load_tasks()
     first.iloc[0, 0] = "changed"
     assert course_lib.load_tasks().iloc[0, 0] != "changed"
+
+
+def test_kpis_and_traits_are_validated_content() -> None:
+    kpis = course_lib.role_kpis()
+    traits = course_lib.role_traits()
+    roles = set(course_lib.load_vocabulary("roles").index)
+    assert kpis.index.is_unique and set(kpis["role"]) <= roles
+    assert set(traits["role"]) <= roles
+    assert {"product_management", "product_marketing"} <= set(kpis["role"]) & set(traits["role"])
+
+
+def test_kpi_with_unknown_role_is_reported(tmp_path: Path) -> None:
+    from course_lib._content import _SCHEMAS, _parse
+
+    text = _bundled("kpis.csv").replace(",product_management,", ",product_mgmt,", 1)
+    with pytest.raises(ContentError, match=r"kpis\.csv: line 2, column 'role': unknown value"):
+        _parse(_SCHEMAS["kpis"], _write(tmp_path, "kpis.csv", text))
