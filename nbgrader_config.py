@@ -1,8 +1,9 @@
 """nbgrader configuration of the course (see docs/grading.md).
 
-Run nbgrader from the repository root with the venv's bin/ first on PATH (nbgrader shells
-out to alembic). ``NbGraderAPI`` does not read this file by itself: use
-``course_lib.grading.load_course_config(root)``.
+Every pipeline of the course is defined here, once: plain ``nbgrader`` and ``pmcourse`` run
+the same steps. Run nbgrader from the repository root with the venv's bin/ first on PATH
+(nbgrader shells out to alembic). ``NbGraderAPI`` does not read this file by itself:
+``pmcourse`` loads it (``course_lib._pipeline.settings.load_settings``) and passes it in.
 """
 
 from pathlib import Path
@@ -29,6 +30,7 @@ from nbgrader.preprocessors import (
 )
 
 from course_lib.nbgrader_plugins import (
+    HideHiddenTests,
     NamedTimeoutExecute,
     RepairGradeCells,
     SortStubClearSolutions,
@@ -96,5 +98,7 @@ c.IgnorePattern.pattern = (
 c.LimitOutput.max_lines = 200
 c.LimitOutput.max_traceback = 50
 
-# Feedback shows scores and messages but not the hidden tests (their keys and secret).
-c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+# Feedback shows scores and messages but never the hidden tests (their keys and secret), their
+# tracebacks or evidence lines: HideHiddenTests runs first (course_lib.nbgrader_plugins.feedback).
+c.GenerateFeedback.preprocessors = [HideHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]
+c.HideHiddenTests.enforce_metadata = False

@@ -1,7 +1,7 @@
 """Benchmark: ``pmcourse grade`` against stock ``nbgrader autograde`` and a bare-kernel floor.
 
 Builds a synthetic cohort (default 60 submissions of one assignment, ``--quick`` for a few) from
-the course's solutions with ``course_lib.cohort``, then, in one run, times:
+the course's solutions with ``course_lib._pipeline.demo.cohort``, then, in one run, times:
 
 1. the floor: a bare kernel executing one trivial cell (start, run, shut down), averaged;
 2. stock ``nbgrader autograde <assignment>`` on the cohort (one process, fresh gradebook);
@@ -61,9 +61,9 @@ def floor_seconds(runs: int) -> float:
 
 def build_course(source: Path, target: Path, assignment: str, submissions: int, seed: int) -> None:
     """Copy the config and one assignment's solution, release it, write the cohort."""
-    from course_lib import cohort
-    from course_lib._pipeline_release import release_assignment
-    from course_lib._pipeline_settings import load_settings
+    from course_lib._pipeline.demo import cohort
+    from course_lib._pipeline.release import release_assignment
+    from course_lib._pipeline.settings import load_settings
 
     original = load_settings(source)
     target.mkdir(parents=True)
@@ -83,8 +83,8 @@ def fresh_copy(course: Path, target: Path) -> None:
         target,
         ignore=shutil.ignore_patterns("autograded", "feedback", "reports", "gradebook.db*"),
     )
-    from course_lib._pipeline_grade import ensure_in_gradebook
-    from course_lib._pipeline_settings import load_settings
+    from course_lib._pipeline.gradebook import ensure_in_gradebook
+    from course_lib._pipeline.settings import load_settings
 
     settings = load_settings(target)
     for assignment in settings.assignments():
@@ -106,8 +106,8 @@ def timed(command: Sequence[str], cwd: Path) -> float:
 
 def scores(course: Path, assignment: str) -> dict[tuple[str, str], float]:
     """(student, item) -> score from a course's gradebook."""
-    from course_lib._pipeline_export import item_scores
-    from course_lib._pipeline_settings import load_settings
+    from course_lib._pipeline.export import item_scores
+    from course_lib._pipeline.settings import load_settings
 
     table = item_scores(load_settings(course), [assignment])
     return {

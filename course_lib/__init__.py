@@ -20,9 +20,9 @@ from course_lib._content import (
     load_tasks,
     load_vocabulary,
 )
-from course_lib._feedback import SortFeedback, check_sort
 from course_lib._labels import label_choices, normalize_label
 from course_lib._partitions import SCHEMES, PartitionComparison, compare_partitions, partition
+from course_lib._practice import SortFeedback, check_sort
 from course_lib.lessons import (
     DISAGREEMENT_KINDS,
     blackblot_artefacts,

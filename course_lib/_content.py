@@ -21,6 +21,7 @@ __all__ = [
     "SOURCES",
     "VOCABULARIES",
     "ContentError",
+    "cached_table",
     "load_blackblot_roles",
     "load_definition_chain",
     "load_pragmatic_columns",
@@ -79,15 +80,15 @@ class _Schema:
 
 
 def _vocabulary_ids(name: str) -> Callable[[], Iterable[str]]:
-    return lambda: _load_cached(name).index
+    return lambda: cached_table(name).index
 
 
 def _grid_ids() -> Iterable[str]:
-    return _load_cached("pragmatic_grid").index
+    return cached_table("pragmatic_grid").index
 
 
 def _column_ids() -> Iterable[str]:
-    return _load_cached("pragmatic_columns").index
+    return cached_table("pragmatic_columns").index
 
 
 _VOCABULARY_COLUMNS = (
@@ -109,7 +110,7 @@ def _check_grid(frame: pd.DataFrame, file: str) -> None:
 
 
 def _check_task_boxes(frame: pd.DataFrame, file: str) -> None:
-    grid = _load_cached("pragmatic_grid")
+    grid = cached_table("pragmatic_grid")
     for line, (task_id, row) in enumerate(frame.iterrows(), start=2):
         box = row["pragmatic_box"]
         role = row["pragmatic_role"]
@@ -131,10 +132,32 @@ def _check_task_boxes(frame: pd.DataFrame, file: str) -> None:
             )
 
 
+def _list_values_in(column: str, vocabulary: str) -> Callable[[pd.DataFrame, str], None]:
+    """A check that every entry of the list column ``column`` is an id of ``vocabulary``."""
+
+    def check(frame: pd.DataFrame, file: str) -> None:
+        allowed = list(cached_table(vocabulary).index)
+        for line, (row_id, values) in enumerate(frame[column].items(), start=2):
+            unknown = [value for value in values if value not in allowed]
+            if unknown:
+                raise ContentError(
+                    f"{file}: line {line} ({row_id!r}), column {column!r}: unknown value(s) "
+                    f"{', '.join(map(repr, unknown))}; expected ids from: {', '.join(allowed)}"
+                )
+
+    return check
+
+
 _SCHEMAS: dict[str, _Schema] = {
-    "roles": _Schema("roles.csv", _VOCABULARY_COLUMNS),
+    "roles": _Schema(
+        "roles.csv",
+        (*_VOCABULARY_COLUMNS, _Column("horizons", required=False, kind="list")),
+        checks=(_list_values_in("horizons", "horizons"),),
+    ),
     "horizons": _Schema("horizons.csv", _VOCABULARY_COLUMNS),
-    "corners": _Schema("corners.csv", _VOCABULARY_COLUMNS),
+    "corners": _Schema(
+        "corners.csv", (*_VOCABULARY_COLUMNS, _Column("titles", required=False, kind="list"))
+    ),
     "blackblot_roles": _Schema(
         "blackblot_roles.csv",
         (
@@ -249,7 +272,7 @@ def _parse(schema: _Schema, path: PathLike | None) -> pd.DataFrame:
     if not rows:
         raise ContentError(f"{shown}: the file is empty; it needs a header line")
     header = [name.strip() for name in rows[0]]
-    missing = [c.name for c in schema.columns if c.name not in header]
+    missing = [c.name for c in schema.columns if c.required and c.name not in header]
     if missing:
         raise ContentError(
             f"{shown}: line 1 (header) lacks column(s) {', '.join(map(repr, missing))}; "
@@ -266,6 +289,7 @@ def _parse(schema: _Schema, path: PathLike | None) -> pd.DataFrame:
                 "quote any value that contains a comma"
             )
         cells = dict(zip(header, (cell.strip() for cell in raw), strict=True))
+        cells.update({c.name: "" for c in schema.columns if c.name not in header})
         record: dict[str, object] = {}
         for column in schema.columns:
             record[column.name] = _convert(column, cells[column.name], shown, line)
@@ -315,13 +339,17 @@ def _convert(column: _Column, value: str, shown: str, line: int) -> object:
 
 
 @cache
-def _load_cached(name: str) -> pd.DataFrame:
+def cached_table(name: str) -> pd.DataFrame:
+    """The bundled content file ``name`` (a key of the schemas), parsed once and shared.
+
+    Callers must not modify it; the public loaders hand out copies.
+    """
     return _parse(_SCHEMAS[name], None)
 
 
 def _load(name: str, path: PathLike | None) -> pd.DataFrame:
     if path is None:
-        return _load_cached(name).copy(deep=True)
+        return cached_table(name).copy(deep=True)
     return _parse(_SCHEMAS[name], path)
 
 

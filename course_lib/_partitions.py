@@ -6,9 +6,18 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from course_lib._content import _load_cached, load_tasks
+from course_lib._content import cached_table, load_tasks
+from course_lib._labels import label_choices
 
-__all__ = ["SCHEMES", "PartitionComparison", "compare_partitions", "partition", "scheme_kind"]
+__all__ = [
+    "SCHEMES",
+    "PartitionComparison",
+    "compare_partitions",
+    "partition",
+    "role_horizon_table",
+    "role_spans",
+    "scheme_kind",
+]
 
 #: Scheme -> (label kind, column of the catalog that explains the label).
 SCHEMES: dict[str, tuple[str, str]] = {
@@ -59,7 +68,7 @@ def partition(tasks: pd.DataFrame, scheme: str) -> pd.Series:
         )
     labels = tasks[column]
     if scheme == "blackblot_role":
-        course_roles = _load_cached("blackblot_roles")["course_role"]
+        course_roles = cached_table("blackblot_roles")["course_role"]
         unknown = sorted(set(labels) - set(course_roles.index))
         if unknown:
             raise ValueError(
@@ -209,3 +218,39 @@ def compare_partitions(
         only_in_a=only_in_a,
         only_in_b=only_in_b,
     )
+
+
+def role_spans() -> dict[str, tuple[str, ...]]:
+    """Role -> the horizons it covers in Pragmatic Institute's mapping (``roles.csv``).
+
+    Product marketing covers current + next products, product management next + future; they
+    overlap on next, where the go-to-market hand-off happens. Roles without a span are left out.
+    """
+    horizons = cached_table("roles")["horizons"]
+    return {str(role): tuple(covered) for role, covered in horizons.items() if covered}
+
+
+def role_horizon_table(tasks: pd.DataFrame, scheme: str = "pragmatic_role") -> pd.DataFrame:
+    """Return a role x horizon table whose cells list the titles of the tasks found there.
+
+    Rows are the roles that own at least one of ``tasks`` under ``scheme`` (a role scheme such
+    as ``pragmatic_role`` or ``blackblot_role``), in vocabulary order; columns are the three
+    horizons. Titles keep the catalog's order.
+    """
+    if scheme_kind(scheme) != "role":
+        raise ValueError(
+            f"scheme {scheme!r} does not label roles; use 'pragmatic_role' or 'blackblot_role'"
+        )
+    roles = partition(tasks, scheme)
+    horizons = partition(tasks, "horizon")
+    present = set(roles)
+    rows = [role for role in label_choices("role") if role in present]
+    columns = label_choices("horizon")
+    cells: dict[str, list[list[str]]] = {horizon: [] for horizon in columns}
+    for horizon in columns:
+        for role in rows:
+            chosen = (roles == role) & (horizons == horizon)
+            cells[horizon].append([str(title) for title in tasks.loc[chosen, "title"]])
+    table = pd.DataFrame(cells, index=pd.Index(rows, name="role"), columns=columns)
+    table.columns.name = "horizon"
+    return table

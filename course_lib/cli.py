@@ -18,6 +18,10 @@ import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
+from course_lib._content import load_pragmatic_grid, load_tasks
+from course_lib._partitions import partition
+from course_lib._pipeline.errors import EXIT_USAGE, PipelineError
+
 EXIT_CODES = """exit codes:
   0  everything ran and nothing needs attention
   1  the run completed, but some submissions failed to grade or the audit flagged something
@@ -26,8 +30,6 @@ EXIT_CODES = """exit codes:
 
 
 def _content_summary() -> str:
-    from course_lib import load_pragmatic_grid, load_tasks, partition
-
     tasks = load_tasks()
     roles = partition(tasks, "pragmatic_role").value_counts()
     lines = [
@@ -183,7 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from course_lib import _pipeline_commands as commands
+    from course_lib._pipeline import commands
 
     progress = not getattr(args, "no_progress", False)
     if args.command == "release":
@@ -211,7 +213,6 @@ def _run(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``pmcourse``; returns the process exit code (see the module docstring)."""
-    from course_lib._pipeline_errors import EXIT_USAGE, PipelineError
 
     parser = build_parser()
     try:

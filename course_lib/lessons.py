@@ -13,8 +13,8 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from course_lib._content import _load_cached, load_blackblot_roles, load_tasks
-from course_lib._feedback import FEEDBACK_COLUMNS, SortFeedback, judge_answer
+from course_lib._content import cached_table, load_blackblot_roles, load_tasks
+from course_lib._practice import FEEDBACK_COLUMNS, SortFeedback, check_item
 
 __all__ = [
     "DISAGREEMENT_KINDS",
@@ -39,12 +39,12 @@ def role_kpis() -> pd.DataFrame:
     Columns: ``kpi`` (its name), ``role`` (a ``roles`` id), ``measures`` (what it tells) and
     ``source``.
     """
-    return _load_cached("kpis").copy(deep=True)
+    return cached_table("kpis").copy(deep=True)
 
 
 def role_traits() -> pd.DataFrame:
     """Return the traits each role needs (``trait``, ``role``, ``source``), one row per trait."""
-    return _load_cached("traits").reset_index(drop=True)
+    return cached_table("traits").reset_index(drop=True)
 
 
 def _slug(text: str) -> str:
@@ -108,7 +108,7 @@ def check_quiz(
             "correct": False,
         }
         given: object = answer.get(str(item))
-        rows.append(row | judge_answer(kind, given, expected, str(entry["explanation"])))
+        rows.append(row | check_item(kind, given, expected, str(entry["explanation"])))
     valid_items = ", ".join(map(str, key.index if all_items is None else all_items))
     for item, given in answer.items():
         if item not in key.index:

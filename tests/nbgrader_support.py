@@ -15,7 +15,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from course_lib.grading import ASSIGNMENT_IDS
+from course_lib.grading.items import assignment_ids
+
+ASSIGNMENT_IDS = assignment_ids()
+
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent

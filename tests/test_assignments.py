@@ -22,15 +22,14 @@ from nbgrader_support import (
     total_auto_score,
 )
 
-from course_lib._grading_hidden import EXPLANATION_LITERAL, FRAMEWORK_LITERALS
-from course_lib.grading import (
-    ASSIGNMENT_IDS,
-    evidence_digest,
-    load_assignment_specs,
-    read_evidence,
-    read_keys,
-    read_literal_answers,
-)
+from course_lib.grading.answers import read_literal_answers
+from course_lib.grading.evidence import evidence_digest, read_evidence
+from course_lib.grading.hidden import EXPLANATION_LITERAL, FRAMEWORK_LITERALS
+from course_lib.grading.items import assignment_ids, load_assignment_specs
+from course_lib.grading.keys import read_keys
+
+ASSIGNMENT_IDS = assignment_ids()
+
 
 pytestmark = [pytest.mark.nbgrader, pytest.mark.slow]
 
@@ -165,7 +164,9 @@ def _visible_text(page: str) -> str:
 def test_feedback_shows_scores_but_no_hidden_tests(course: Path, assignment: str) -> None:
     page = (course / "feedback" / "solution" / assignment / f"{assignment}.html").read_text()
     keys = read_keys(course / "solutions" / assignment / f"{assignment}.ipynb")
-    assert "PMCOURSE-EVIDENCE" in page
+    # Plain nbgrader generate_feedback runs the course's feedback pipeline (nbgrader_config.py),
+    # so the evidence lines are gone here too, as in pmcourse grade's feedback.
+    assert "PMCOURSE-EVIDENCE" not in page
     assert "BEGIN HIDDEN TESTS" not in page and "_KEY" not in page
     assert EXPLANATION_LITERAL not in page
     assert all(key.secret not in page for key in keys.values())

@@ -10,15 +10,18 @@ from pathlib import Path
 import pytest
 from nbgrader_support import generate_all, gradebook_scores, make_course, run_nbgrader
 
-from course_lib.cohort import SUBMISSION_KINDS, expected_flagged, expected_score, write_cohort
-from course_lib.grading import (
-    ASSIGNMENT_IDS,
-    evidence_digest,
-    load_assignment_specs,
-    read_evidence,
-    read_keys,
-    read_literal_answers,
+from course_lib._pipeline.demo.cohort import (
+    SUBMISSION_KINDS,
+    expected_flagged,
+    expected_score,
+    write_cohort,
 )
+from course_lib.grading.answers import read_literal_answers
+from course_lib.grading.evidence import evidence_digest, read_evidence
+from course_lib.grading.items import assignment_ids, load_assignment_specs
+from course_lib.grading.keys import read_keys
+
+ASSIGNMENT_IDS = assignment_ids()
 
 SPECS = load_assignment_specs()
 COHORT = {kind.replace("_", "-"): kind for kind in SUBMISSION_KINDS}
@@ -47,7 +50,7 @@ def test_expected_scores_are_sensible() -> None:
 
 
 def test_expected_flagged_says_what_the_audit_must_flag_and_why() -> None:
-    from course_lib._pipeline_audit import CHECKS
+    from course_lib._pipeline.audit import CHECKS
 
     for assignment in ASSIGNMENT_IDS:
         for kind in SUBMISSION_KINDS:
@@ -130,6 +133,7 @@ def test_the_run_finishes_for_everyone_but_the_unreadable_notebook(
 def test_the_timeout_names_the_question_and_later_cells_still_run(
     course: Path, assignment: str
 ) -> None:
+
     path = course / "autograded" / "infinite-loop" / assignment / f"{assignment}.ipynb"
     cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
     first = next(item for item in SPECS[assignment].items if item.autograded)

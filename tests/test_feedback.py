@@ -109,7 +109,7 @@ def test_html_rendering_escapes_and_marks(tasks: pd.DataFrame) -> None:
     task = tasks.index[0]
     feedback = check_sort({task: "<b>PM</b>"}, "pragmatic_role")
     page = feedback._repr_html_()
-    assert "&lt;b&gt;PM&lt;/b&gt;" in page and "&#10008;" in page
+    assert "&lt;b&gt;PM&lt;/b&gt;" in page and "\u2718" in page and "<b>PM</b>" not in page
     assert feedback.summary in page
 
 

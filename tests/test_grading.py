@@ -17,28 +17,20 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from course_lib._grading_hidden import (
+from course_lib.grading.answers import CodeAnswer, LiteralAnswer, read_literal_answers
+from course_lib.grading.check import check_answer
+from course_lib.grading.evidence import evidence_digest, evidence_line, read_evidence
+from course_lib.grading.hidden import (
     EXPLANATION_LITERAL,
     FRAMEWORK_LITERALS,
     alias_table,
     render_hidden_test,
 )
-from course_lib.grading import (
-    ASSIGNMENT_IDS,
-    CodeAnswer,
-    LiteralAnswer,
-    canonical_json,
-    check_answer,
-    evidence_digest,
-    evidence_line,
-    item_spec,
-    load_assignment_specs,
-    read_evidence,
-    read_keys,
-    read_literal_answers,
-    score_item,
-    score_sort,
-)
+from course_lib.grading.items import assignment_ids, item_spec, load_assignment_specs
+from course_lib.grading.keys import read_keys
+from course_lib.grading.scoring import canonical_json, score_item, score_sort
+
+ASSIGNMENT_IDS = assignment_ids()
 
 ROOT = Path(__file__).resolve().parents[1]
 SPECS = load_assignment_specs()
@@ -647,10 +639,11 @@ def test_named_timeout_names_the_cell() -> None:
     )
 
 
-def test_load_course_config_reads_the_repository_config(tmp_path: Path) -> None:
-    from course_lib.grading import load_course_config
+def test_load_settings_reads_the_repository_config(tmp_path: Path) -> None:
+    from course_lib._pipeline.errors import PipelineError
+    from course_lib._pipeline.settings import load_settings
 
-    config = load_course_config(ROOT)
+    config = load_settings(ROOT).config
     assert config.CourseDirectory.root == str(ROOT)
     assert config.CourseDirectory.source_directory == "solutions"
     assert config.CourseDirectory.release_directory == "exercises"
@@ -659,17 +652,17 @@ def test_load_course_config_reads_the_repository_config(tmp_path: Path) -> None:
     assert 10 <= config.Execute.timeout <= 20
     names = [cls.__name__ for cls in config.Autograde.sanitize_preprocessors]
     assert names.index("RepairGradeCells") < names.index("DeduplicateIds")
-    with pytest.raises(FileNotFoundError, match=r"no nbgrader_config\.py"):
-        load_course_config(tmp_path)
+    with pytest.raises(PipelineError, match=r"no nbgrader_config\.py"):
+        load_settings(tmp_path)
 
 
 def test_configured_ignore_pattern_drops_known_stderr_noise_only() -> None:
     from nbformat import from_dict
     from nbgrader.preprocessors import IgnorePattern
 
-    from course_lib.grading import load_course_config
+    from course_lib._pipeline.settings import load_settings
 
-    ignore = IgnorePattern(config=load_course_config(ROOT))
+    ignore = IgnorePattern(config=load_settings(ROOT).config)
     noise = "/x.py:3: FutureWarning: The default of observed=False is deprecated\n"
     cell = from_dict(
         {

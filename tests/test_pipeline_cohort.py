@@ -7,6 +7,7 @@ in-process through ``course_lib.cli.main``, as the console script does.
 
 from __future__ import annotations
 
+import base64
 import csv
 import html
 import re
@@ -14,13 +15,15 @@ import shutil
 from pathlib import Path
 
 import pytest
+from nbgrader_support import run_nbgrader
 
-from course_lib import cohort
-from course_lib._pipeline_export import item_scores
-from course_lib._pipeline_report import MOST_MISSED, build_tables
-from course_lib._pipeline_settings import load_settings
+from course_lib._pipeline.demo import cohort
+from course_lib._pipeline.export import item_scores
+from course_lib._pipeline.report import MOST_MISSED
+from course_lib._pipeline.report.tables import build_tables
+from course_lib._pipeline.settings import load_settings
 from course_lib.cli import main
-from course_lib.grading import read_keys
+from course_lib.grading.keys import read_keys
 
 pytestmark = [pytest.mark.nbgrader, pytest.mark.slow]
 
@@ -176,7 +179,7 @@ def test_regrading_gives_the_same_scores(graded: Path) -> None:
 def test_grading_with_kernels_started_from_scratch_gives_the_same_scores(
     graded: Path, tmp_path: Path
 ) -> None:
-    from course_lib._pipeline_grade import grade_cohort
+    from course_lib._pipeline.grade import grade_cohort
 
     copy = tmp_path / "course"
     shutil.copytree(graded, copy)
@@ -198,9 +201,15 @@ def test_report_writes_html_with_plots_and_csvs(graded: Path) -> None:
         "majority partition",
     ):
         assert section in page
-    for image in ("scores.png", "items.png"):
-        assert (reports / image).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-        assert f'src="{image}"' in page
+    # One portable file: both pictures are inlined as PNG data, nothing is linked.
+    images = re.findall(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)" alt="([^"]+)"', page)
+    assert [alt for _, alt in images] == [
+        "score histograms per assignment",
+        "share correct per item",
+    ]
+    for data, _ in images:
+        assert base64.b64decode(data)[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not list(reports.glob("*.png"))
     items = {(row["assignment"], row["item"]): row for row in _rows(reports / "items.csv")}
     assert float(items[("a1_roles", "test_roles")]["points"]) == 5.0
     tasks = _rows(reports / "tasks.csv")
@@ -350,3 +359,22 @@ def test_report_and_audit_name_an_unreadable_solution(
         assert main([*extra, "a1_roles", "--course-dir", str(copy)]) == 2
         err = capsys.readouterr().err
         assert str(solution) in err and "Traceback" not in err
+
+
+def test_plain_nbgrader_feedback_is_the_same_as_pmcourse_grades(
+    graded: Path, tmp_path: Path
+) -> None:
+    """Every pipeline is defined once (nbgrader_config.py): ``nbgrader generate_feedback``
+    on the same autograded notebooks writes the same feedback files as ``pmcourse grade``."""
+    copy = tmp_path / "course"
+    shutil.copytree(graded, copy, ignore=shutil.ignore_patterns("feedback"))
+    for name in ASSIGNMENTS:
+        run_nbgrader(copy, "generate_feedback", name, "--force")
+    ours = sorted(p.relative_to(graded / "feedback") for p in (graded / "feedback").rglob("*.html"))
+    theirs = sorted(p.relative_to(copy / "feedback") for p in (copy / "feedback").rglob("*.html"))
+    assert ours == theirs and len(ours) == sum(len(kinds) for kinds in KINDS.values()) - 1
+    for path in ours:
+        mine = (graded / "feedback" / path).read_text(encoding="utf-8")
+        stock = (copy / "feedback" / path).read_text(encoding="utf-8")
+        assert mine == stock, path
+        assert "PMCOURSE-EVIDENCE" not in mine and "BEGIN HIDDEN TESTS" not in mine

@@ -11,7 +11,7 @@ import pytest
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_notebook
 
-from course_lib._pipeline_kernels import (
+from course_lib._pipeline.kernels import (
     KernelTemplate,
     TemplateKernelManager,
     _kernel_arguments,

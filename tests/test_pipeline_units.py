@@ -10,14 +10,15 @@ import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from course_lib._pipeline_audit import grade_cell_changes
-from course_lib._pipeline_demo import demo_cohort
-from course_lib._pipeline_errors import PipelineError
-from course_lib._pipeline_export import grades_table
-from course_lib._pipeline_feedback import HIDDEN_NOTE, HideHiddenTests, feedback_config
-from course_lib._pipeline_grade import GradeOutcome, failure_reason
-from course_lib._pipeline_report import partition_tables
-from course_lib._pipeline_settings import load_settings
+from course_lib._pipeline.audit import grade_cell_changes
+from course_lib._pipeline.demo import demo_cohort
+from course_lib._pipeline.errors import PipelineError
+from course_lib._pipeline.export import grades_table
+from course_lib._pipeline.log import GradeOutcome
+from course_lib._pipeline.report.tables import partition_tables
+from course_lib._pipeline.results import failure_reason
+from course_lib._pipeline.settings import load_settings
+from course_lib.nbgrader_plugins.feedback import HIDDEN_NOTE, HideHiddenTests
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -98,15 +99,11 @@ def test_feedback_hides_hidden_tests_and_their_tracebacks() -> None:
     assert cleaned.cells[1].source.startswith("roles_answer = {}")
 
 
-def test_feedback_config_runs_the_scrubber_first_and_keeps_the_course_steps() -> None:
+def test_the_course_config_runs_the_scrubber_first_in_feedback() -> None:
     settings = load_settings(ROOT)
-    config = feedback_config(settings.config)
-    steps = config.GenerateFeedback.preprocessors
+    steps = settings.config.GenerateFeedback.preprocessors
     assert steps[0] is HideHiddenTests
-    assert [step.__name__ for step in steps[1:]] == [
-        step.__name__ for step in settings.config.GenerateFeedback.preprocessors
-    ]
-    assert settings.config.GenerateFeedback.preprocessors[0] is not HideHiddenTests
+    assert settings.config.HideHiddenTests.enforce_metadata is False
 
 
 def test_grade_cell_changes_finds_deleted_duplicated_retyped_and_edited_cells() -> None:
@@ -214,7 +211,7 @@ def test_partition_tables_say_which_framework_the_cohort_sides_with() -> None:
 
 
 def test_bundled_demo_cohort_has_30_trainees_with_broken_and_tampered_ones() -> None:
-    from course_lib import cohort
+    from course_lib._pipeline.demo import cohort
 
     trainees = demo_cohort()
     assert len(trainees) >= 30
@@ -231,7 +228,7 @@ def test_bundled_demo_cohort_has_30_trainees_with_broken_and_tampered_ones() -> 
 
 
 def test_only_transient_failures_are_retried() -> None:
-    from course_lib._pipeline_grade import _transient
+    from course_lib._pipeline.grade import _transient
 
     assert _transient({"error": "sqlalchemy.exc.OperationalError: database is locked"})
     assert _transient({"log": "zmq.error.ZMQError: Address already in use"})
@@ -246,8 +243,8 @@ def test_fresh_kernels_flag_reaches_the_grade_command() -> None:
 
 
 def test_framework_labels_come_from_the_hidden_test_or_a_task_csv(tmp_path: Path) -> None:
-    from course_lib._pipeline_report import framework_partitions
-    from course_lib.grading import ItemKey
+    from course_lib._pipeline.report.tables import framework_partitions
+    from course_lib.grading.keys import ItemKey
 
     (tmp_path / "nbgrader_config.py").write_text(
         "c = get_config()\nc.CourseDirectory.source_directory = 'solutions'\n"
@@ -279,8 +276,8 @@ def test_framework_labels_come_from_the_hidden_test_or_a_task_csv(tmp_path: Path
 
 def test_a1_roles_sorting_tasks_have_both_framework_partitions() -> None:
     """The report compares a1's graded sort with Pragmatic and Blackblot (hidden-test literals)."""
-    from course_lib._pipeline_report import framework_partitions
-    from course_lib.grading import read_keys
+    from course_lib._pipeline.report.tables import framework_partitions
+    from course_lib.grading.keys import read_keys
 
     settings = load_settings(ROOT)
     key = read_keys(ROOT / "solutions" / "a1_roles" / "a1_roles.ipynb")["test_roles"]

@@ -28,7 +28,7 @@ from course_lib import (
     plot_pragmatic_grid,
     plot_triangle,
 )
-from course_lib.plots import ROLE_COLOURS
+from course_lib._style import ROLE_COLOURS
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

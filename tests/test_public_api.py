@@ -50,7 +50,7 @@ def test_import_pulls_in_no_widgets_plots_or_nbgrader_and_reads_no_content() -> 
     probe = (
         "import sys, course_lib, course_lib._content as c;"
         "heavy = [m for m in ('matplotlib', 'ipywidgets', 'nbgrader') if m in sys.modules];"
-        "print(heavy, c._load_cached.cache_info().currsize)"
+        "print(heavy, c.cached_table.cache_info().currsize)"
     )
     out = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True)
     assert out.stdout.strip() == "[] 0"

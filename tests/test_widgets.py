@@ -9,10 +9,11 @@ from pathlib import Path
 import ipywidgets as widgets
 import pandas as pd
 import pytest
+from markupsafe import escape
 
 import course_lib
 from course_lib import check_sort, label_choices, load_tasks, partition
-from course_lib._widget_data import ROLE_SPANS, role_horizon_table
+from course_lib._partitions import role_horizon_table, role_spans
 from course_lib.widgets import KEYBOARD_HINT, RoleHorizonView, SortingBoard, role_horizon_view
 
 HEADER = (
@@ -78,8 +79,8 @@ def test_board_has_one_unset_card_per_task_and_the_contract_css_classes(
         assert "pmc-feedback" in classes(board.feedback_lines[task])
         assert board.feedback_lines[task].value == ""
         text = card.children[0].value
-        assert html.escape(str(catalog.at[task, "title"])) in text
-        assert html.escape(str(catalog.at[task, "description"])) in text
+        assert escape(str(catalog.at[task, "title"])) in text
+        assert escape(str(catalog.at[task, "description"])) in text
     assert "<b>banners</b>" not in board.cards["t_ads"].children[0].value  # escaped, not markup
     assert "pmc-check" in classes(board.check_button)
     assert "pmc-show-answer" in classes(board.show_answer_button)
@@ -103,7 +104,7 @@ def test_controls_are_native_labelled_and_in_card_order_for_keyboard_use(
         assert isinstance(button, widgets.Button)
         assert button.description and button.tooltip
     order = list(board.children)
-    assert any(KEYBOARD_HINT in getattr(child, "value", "") for child in order)
+    assert any(KEYBOARD_HINT in html.unescape(getattr(child, "value", "")) for child in order)
     card_positions = [order.index(board.cards[task]) for task in IDS]
     button_row = next(c for c in order if board.check_button in getattr(c, "children", ()))
     assert card_positions == sorted(card_positions)
@@ -216,7 +217,7 @@ def test_to_code_round_trips_through_literal_eval(board: SortingBoard) -> None:
     assert namespace["my_sort"] == board.answer
     board.code_button.click()
     assert "pmc-code" in classes(board.code)
-    assert html.escape(board.to_code()) in board.code.value
+    assert escape(board.to_code()) in board.code.value
 
 
 @pytest.mark.parametrize("name", ["", "2fast", "class", "my answer", None])
@@ -324,9 +325,9 @@ def test_role_horizon_table_needs_a_role_scheme(catalog: pd.DataFrame) -> None:
 
 
 def _row_html(view: RoleHorizonView, role: str) -> str:
-    start = view.grid.value.index("<tr class='pmc-rh-row")
+    start = view.grid.value.index('<tr class="pmc-rh-row')
     rows = view.grid.value[start:].split("</tr>")
-    return next(row for row in rows if f"data-role='{role}'" in row)
+    return next(row for row in rows if f'data-role="{role}"' in row)
 
 
 def test_role_horizon_view_shows_each_cell_and_highlights_the_picked_role(
@@ -340,9 +341,9 @@ def test_role_horizon_view_shows_each_cell_and_highlights_the_picked_role(
     for role in view.table.index:
         for horizon in view.table.columns:
             for title in view.titles(role, horizon):
-                cell_start = view.grid.value.index(f"data-role='{role}' data-horizon='{horizon}'")
+                cell_start = view.grid.value.index(f'data-role="{role}" data-horizon="{horizon}"')
                 cell = view.grid.value[cell_start:].split("</td>")[0]
-                assert html.escape(title) in cell
+                assert escape(title) in cell
     assert view.selected_role == "product_management"
     assert "pmc-rh-selected" in _row_html(view, "product_management")
     assert "pmc-rh-selected" not in _row_html(view, "product_marketing")
@@ -351,16 +352,16 @@ def test_role_horizon_view_shows_each_cell_and_highlights_the_picked_role(
     assert "span for product management: next + future" in caption
     assert "Tasks on current sit outside that span" in caption
     pm_row = _row_html(view, "product_management")
-    current_cell = pm_row.split("data-horizon='current'")[1].split("</td>")[0]
-    next_cell = pm_row.split("data-horizon='next'")[1].split("</td>")[0]
-    assert "outside this role's span" in current_cell
-    assert "outside this role's span" not in next_cell
+    current_cell = pm_row.split('data-horizon="current"')[1].split("</td>")[0]
+    next_cell = pm_row.split('data-horizon="next"')[1].split("</td>")[0]
+    assert escape("outside this role's span") in current_cell
+    assert escape("outside this role's span") not in next_cell
 
     view.role_picker.value = "product_marketing"
     assert "pmc-rh-selected" in _row_html(view, "product_marketing")
     assert "pmc-rh-selected" not in _row_html(view, "product_management")
     assert "span for product marketing: current + next" in view.caption()
-    assert html.escape(view.caption()) in view.grid.value
+    assert escape(view.caption()) in view.grid.value
 
     view.role_picker.value = "shared"
     assert "no span of its own" in view.caption()
@@ -368,13 +369,14 @@ def test_role_horizon_view_shows_each_cell_and_highlights_the_picked_role(
 
 def test_role_horizon_view_draws_both_spans_overlapping_on_next(catalog: pd.DataFrame) -> None:
     view = role_horizon_view(catalog)
-    assert ROLE_SPANS == {
+    spans = role_spans()
+    assert spans == {
         "product_marketing": ("current", "next"),
         "product_management": ("next", "future"),
     }
-    for role, covered in ROLE_SPANS.items():
+    for role, covered in spans.items():
         row = view.grid.value.split(f"pmc-span-{role}")[1].split("</tr>")[0]
-        marks = ["&#9644;" in cell for cell in row.split("<td")[1:]]
+        marks = ["\u25ac" in cell for cell in row.split("<td")[1:]]
         assert marks == [horizon in covered for horizon in ("current", "next", "future")]
 
 

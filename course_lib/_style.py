@@ -1,0 +1,84 @@
+"""The course's colours and CSS class names: one palette for plots, widgets, feedback, reports.
+
+Role colours follow the course's convention (product management blue, product marketing
+orange); marks use a colour-blind-safe green/red pair, always next to a ✔/✘ sign.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ANSWER",
+    "CORNER_COLOURS",
+    "CORRECT",
+    "CSS",
+    "DISAGREEMENT",
+    "HIGHLIGHT",
+    "INK",
+    "INK_SOFT",
+    "LINE",
+    "OVERLAP",
+    "PAPER",
+    "PAPER_SHADE",
+    "ROLE_COLOURS",
+    "ROLE_EDGES",
+    "ROLE_TINTS",
+    "SIDE_COLOURS",
+    "UNANSWERED",
+    "WRONG",
+]
+
+#: Fill colour of each course role (pictures).
+ROLE_COLOURS: dict[str, str] = {
+    "product_management": "#9ecae1",
+    "product_marketing": "#fdae6b",
+    "marcom": "#fdd0a2",
+    "shared": "#c7e9c0",
+    "engineering": "#d9d9d9",
+}
+#: Strong edge / text colour of the two product roles.
+ROLE_EDGES: dict[str, str] = {"product_management": "#2166ac", "product_marketing": "#b35806"}
+#: Light background of the two product roles (tables, spans).
+ROLE_TINTS: dict[str, str] = {"product_management": "#d1e5f0", "product_marketing": "#fde0c5"}
+#: Strategic versus tactical side of the Pragmatic grid.
+SIDE_COLOURS: dict[str, str] = {"strategic": "#2166ac", "tactical": "#b35806"}
+#: The three corners of the product management triangle.
+CORNER_COLOURS: dict[str, str] = {
+    "strategy": "#7b3294",
+    "marketing": "#e66101",
+    "technical": "#2166ac",
+}
+
+CORRECT = "#1b7837"
+WRONG = "#b2182b"
+UNANSWERED = "#b35806"
+ANSWER = "#2166ac"
+DISAGREEMENT = "#d7301f"
+HIGHLIGHT = "#fff7bc"
+#: Fill of the horizon where the two roles' spans overlap (the hand-off).
+OVERLAP = "#e7d4e8"
+INK = "#404040"
+INK_SOFT = "#636363"
+LINE = "#bdbdbd"
+PAPER = "#f7f7f7"
+PAPER_SHADE = "#e8e8e8"
+
+#: Stable CSS class names of widget parts (browser tests and styles look for them).
+CSS: dict[str, str] = {
+    "board": "pmc-board",
+    "card": "pmc-card",
+    "correct": "pmc-card-correct",
+    "wrong": "pmc-card-wrong",
+    "unanswered": "pmc-card-unanswered",
+    "answer": "pmc-card-answer",
+    "check": "pmc-check",
+    "show_answer": "pmc-show-answer",
+    "reset": "pmc-reset",
+    "score": "pmc-score",
+    "feedback": "pmc-feedback",
+    "picker": "pmc-picker",
+    "code_button": "pmc-show-code",
+    "code": "pmc-code",
+    "role_picker": "pmc-role-picker",
+    "role_horizon": "pmc-role-horizon",
+    "role_horizon_table": "pmc-role-horizon-table",
+}

@@ -1,0 +1,12 @@
+"""Graded assignments. This package root is the trainee's surface: the format check.
+
+Released notebooks call :func:`check_answer` before submitting; it never sees a key. The
+instructor side lives in submodules that trainees never need: :mod:`.items` (the registry of
+graded items), :mod:`.scoring`, :mod:`.keys` (reading keys from solution notebooks),
+:mod:`.hidden` (writing hidden tests), :mod:`.answers` and :mod:`.evidence`.
+"""
+
+from course_lib.grading.check import FormatReport, check_answer
+from course_lib.grading.items import assignment_ids, item_spec, load_assignment_specs
+
+__all__ = ["FormatReport", "assignment_ids", "check_answer", "item_spec", "load_assignment_specs"]

@@ -1,0 +1,241 @@
+"""The trainee's format check: is an answer well formed before submitting? (never the key)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from course_lib import _style as style
+from course_lib._labels import fold_spelling, label_choices, label_lookup
+from course_lib._markup import join, tag
+from course_lib.grading.items import ItemSpec, item_spec
+from course_lib.grading.values import collection_values, plain_number, type_name
+
+__all__ = ["FormatReport", "check_answer"]
+
+
+class _Missing:
+    """Marks an answer argument that was not given."""
+
+    def __repr__(self) -> str:
+        return "<not given>"
+
+
+_MISSING: Any = _Missing()
+
+
+@dataclass(frozen=True)
+class FormatReport:
+    """What :func:`check_answer` checked, and the problems it found, for one item."""
+
+    assignment: str
+    item: str
+    checked: tuple[str, ...]
+    problems: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when the format is right (correctness is only known after grading)."""
+        return not self.problems
+
+    @property
+    def summary(self) -> str:
+        """One line that says whether the format is right and what remains."""
+        if self.ok:
+            return (
+                f"[{self.item}] format OK. Hidden tests score this answer when your notebook "
+                "is graded; this check does not say whether it is correct."
+            )
+        return (
+            f"[{self.item}] {len(self.problems)} format problem(s) to fix before you submit "
+            "(hidden tests score the answer when your notebook is graded)."
+        )
+
+    def __str__(self) -> str:
+        lines = [self.summary, "Checked:"]
+        lines += [f"  - {text}" for text in self.checked]
+        if self.problems:
+            lines.append("Fix:")
+            lines += [f"  - {text}" for text in self.problems]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        colour = style.CORRECT if self.ok else style.WRONG
+        checked = tag("ul", *(tag("li", text) for text in self.checked))
+        parts = [
+            tag("p", self.summary, style=f"color:{colour}"),
+            tag("details", tag("summary", "Checked"), checked),
+        ]
+        if self.problems:
+            parts += [tag("p", "Fix:"), tag("ul", *(tag("li", text) for text in self.problems))]
+        return str(join(parts))
+
+
+def _namespace_value(name: str) -> Any:
+    """Return the value of ``name`` in the running notebook, or ``_MISSING``."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is a dependency of the kernel
+        shell = None
+    else:
+        shell = get_ipython()
+    if shell is not None:
+        return shell.user_ns.get(name, _MISSING)
+    import __main__
+
+    return vars(__main__).get(name, _MISSING)
+
+
+def _check_labels(spec: ItemSpec, mapping: Mapping[Any, Any], problems: list[str]) -> None:
+    choices = label_choices(spec.label_kind)
+    lookup = label_lookup(spec.label_kind)
+    keys = [key for key in mapping if type(key) is str]
+    if len(keys) != len(mapping):
+        problems.append("every key must be text (an id in quotes)")
+    if spec.ids:
+        missing = [task for task in spec.ids if task not in mapping]
+        unknown = [key for key in keys if key not in spec.ids]
+        if missing:
+            problems.append(f"missing id(s): {', '.join(missing)}; give each one a label")
+        if unknown:
+            problems.append(
+                f"unknown id(s): {', '.join(unknown)}; use only the ids listed in the question"
+            )
+    not_text = [str(key) for key, value in mapping.items() if type(value) is not str]
+    if not_text:
+        problems.append(
+            f"label(s) of {', '.join(not_text)} are not text; write each as a string such as "
+            f"{choices[0]!r}"
+        )
+    unknown_labels = sorted(
+        {
+            value
+            for value in mapping.values()
+            if type(value) is str and fold_spelling(value) not in lookup
+        }
+    )
+    if unknown_labels:
+        problems.append(
+            f"unknown label(s) {', '.join(map(repr, unknown_labels))}; expected one of: "
+            f"{', '.join(choices)} (aliases such as 'PM' work too)"
+        )
+
+
+def _format_problems(spec: ItemSpec, answer: Any) -> tuple[list[str], list[str]]:
+    """Return (what was checked, problems) for an answer of ``spec``."""
+    name = spec.answer_variable
+    checked: list[str] = [f"`{name}` is defined"]
+    problems: list[str] = []
+    if answer is _MISSING:
+        problems.append(f"`{name}` is not defined: run the answer cell above (it must assign it)")
+        return checked, problems
+    if spec.kind == "sort":
+        checked += [
+            "it is a plain dict written as a literal {...}",
+            "every id of the question is present and no unknown id is",
+            f"every label is a known {spec.label_kind} label (aliases accepted)",
+        ]
+        if type(answer) is not dict:
+            problems.append(
+                f"`{name}` is a {type_name(answer)}, not a plain dict; write it as a literal "
+                '{"id": "label", ...}'
+            )
+        else:
+            _check_labels(spec, answer, problems)
+    elif spec.kind == "labels":
+        checked += [
+            "it is a plain dict or a pandas Series (id -> label)",
+            f"every label is a known {spec.label_kind} label (aliases accepted)",
+        ]
+        if spec.ids:
+            checked.append("every id of the task set is present and no unknown id is")
+        if type(answer) is pd.Series:
+            _check_labels(spec, answer.to_dict(), problems)
+        elif type(answer) is dict:
+            _check_labels(spec, answer, problems)
+        else:
+            problems.append(
+                f"`{name}` is a {type_name(answer)}; make it a pandas Series indexed by id "
+                "(or a plain dict id -> label)"
+            )
+    elif spec.kind == "table":
+        checked += ["it is a pandas DataFrame with numeric values and no missing values"]
+        if spec.ids:
+            checked.append("its rows are exactly the expected ids")
+        if spec.columns:
+            checked.append(f"its columns are exactly: {', '.join(spec.columns)}")
+        if type(answer) is not pd.DataFrame:
+            problems.append(
+                f"`{name}` is a {type_name(answer)}, not a pandas DataFrame; build it with "
+                "pandas (pivot_table, crosstab, groupby + unstack)"
+            )
+        else:
+            _check_table(spec, answer, problems)
+    elif spec.kind == "value":
+        checked.append("it is a single number")
+        number = plain_number(answer)
+        if number is None:
+            problems.append(f"`{name}` is a {type_name(answer)}; it must be one number")
+        elif math.isnan(number):
+            problems.append(f"`{name}` is NaN; check the computation")
+    elif spec.kind == "set":
+        checked.append("it is a list (or tuple, set, Index, Series) of ids as text")
+        values = collection_values(answer)
+        if values is None:
+            problems.append(f"`{name}` is a {type_name(answer)}; make it a list of ids")
+        elif any(type(value) is not str for value in values):
+            problems.append(f"every element of `{name}` must be an id as text")
+        elif spec.ids and (unknown := sorted(set(values) - set(spec.ids))):
+            problems.append(f"unknown id(s): {', '.join(unknown)}")
+    return checked, problems
+
+
+def _check_table(spec: ItemSpec, frame: pd.DataFrame, problems: list[str]) -> None:
+    if spec.columns and list(map(str, frame.columns)) != list(spec.columns):
+        problems.append(
+            f"columns are {', '.join(map(str, frame.columns))}; expected exactly "
+            f"{', '.join(spec.columns)} in this order (reindex with fill_value=0)"
+        )
+    if spec.ids and sorted(map(str, frame.index)) != sorted(spec.ids):
+        problems.append(
+            f"rows are {', '.join(map(str, frame.index))}; expected one row per id: "
+            f"{', '.join(spec.ids)}"
+        )
+    values = frame.to_numpy(dtype=object).ravel().tolist()
+    numbers = [plain_number(value) for value in values]
+    if any(number is None for number in numbers):
+        problems.append("every value must be a number")
+    elif any(math.isnan(number) for number in numbers if number is not None):
+        problems.append("the table has missing values (NaN); fill them with 0 (fillna(0))")
+
+
+def check_answer(assignment: str, item: str, answer: Any = _MISSING) -> FormatReport:
+    """Check the *format* of an answer before submitting; say what was checked.
+
+    Without ``answer`` the item's answer variable is read from the running notebook. The
+    report never reveals the key and never claims the answer is right: hidden tests score it
+    when the notebook is graded. It never raises because of the answer.
+
+    >>> report = check_answer("a2_horizons", "handoff", {"go_to_market_handoff": "H9"})
+    >>> report.ok, report.problems[0].startswith("unknown label(s) 'H9'")
+    (False, True)
+    """
+    spec = item_spec(assignment, item)
+    if spec.kind == "manual":
+        return FormatReport(
+            assignment,
+            spec.item,
+            ("this answer is graded by your instructor",),
+            (),
+        )
+    if answer is _MISSING:
+        answer = _namespace_value(spec.answer_variable)
+    try:
+        checked, problems = _format_problems(spec, answer)
+    except Exception as error:  # the check must never fail because of the answer itself
+        checked, problems = [], [f"the answer could not be checked: {error}"]
+    return FormatReport(assignment, spec.item, tuple(checked), tuple(problems))
