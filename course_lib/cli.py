@@ -119,7 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[course],
         help="item analysis of a graded cohort: HTML page with plots plus CSV files",
         description=_wrap(
-            "Write reports/report.html (plots alongside) and CSV files: score distribution "
+            "Write reports/report.html (one self-contained page, pictures inlined) and CSV files: "
+            "score distribution "
             "per assignment, each item's share correct, the most-missed tasks with the "
             "explanation to discuss, and the cohort's majority partition compared with the "
             "Pragmatic and Blackblot partitions."
