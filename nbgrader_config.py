@@ -30,9 +30,11 @@ from nbgrader.preprocessors import (
 )
 
 from course_lib.nbgrader_plugins import (
+    GradingExecute,
     HideHiddenTests,
-    NamedTimeoutExecute,
+    KeyBlindTests,
     RepairGradeCells,
+    ScoreHandedOverAnswers,
     SortStubClearSolutions,
 )
 
@@ -63,7 +65,9 @@ c.GenerateAssignment.preprocessors = [
     CheckCellMetadata,
 ]
 
-# Autograde: repair deleted/duplicated/split/retyped cells first, then nbgrader's own checks.
+# Autograde, sanitize: repair deleted/duplicated/split/retyped cells first, then nbgrader's own
+# checks restore every test cell from the gradebook; last, KeyBlindTests replaces each test cell
+# by the hand-over of its answer, so the notebook the kernel runs holds no key.
 c.OverwriteCells.add_missing_cells = True
 c.Autograde.sanitize_preprocessors = [
     ClearOutput,
@@ -72,9 +76,14 @@ c.Autograde.sanitize_preprocessors = [
     OverwriteKernelspec,
     OverwriteCells,
     CheckCellMetadata,
+    KeyBlindTests,
 ]
+# Autograde, run and score: the kernel runs in a scratch folder (GradingExecute); then the grader
+# scores each handed-over answer against the gradebook's keys in its own process and writes the
+# test cell's result (ScoreHandedOverAnswers), which SaveAutoGrades records.
 c.Autograde.autograde_preprocessors = [
-    NamedTimeoutExecute,
+    GradingExecute,
+    ScoreHandedOverAnswers,
     IgnorePattern,
     ClearMetadataPreprocessor,
     LimitOutput,
@@ -87,8 +96,8 @@ c.Autograde.autograde_preprocessors = [
 # cells take about a second at most; a 16-student cohort autogrades in under a minute.
 c.Execute.timeout = 10
 c.Execute.interrupt_on_timeout = True
-c.NamedTimeoutExecute.timeout = 10
-c.NamedTimeoutExecute.interrupt_on_timeout = True
+c.GradingExecute.timeout = 10
+c.GradingExecute.interrupt_on_timeout = True
 
 # Any stderr output zeroes a grade cell: drop known noise before grades are read.
 c.IgnorePattern.enabled = True

@@ -1,36 +1,28 @@
-"""``pmcourse audit``: integrity checks of a graded cohort, run outside the trainees' kernels.
+"""``pmcourse audit``: what the instructor should know about a graded cohort, beyond scores.
 
-Some cheats cannot be stopped inside a kernel (an input transformer can turn every later cell,
-the tests included, into ``pass``, and nbgrader then gives full marks). The hidden tests leave
-an evidence line keyed with a secret the trainee never sees (see docs/grading.md); this module
-checks, per submission:
+Grading already trusts nothing the kernel runs: keys never enter it and the grader scores the
+handed-over answers itself (``docs/grading.md``), so the audit no longer re-scores anything.
+It reads the grading log, the submitted notebooks against the release, and the outcome the
+grader recorded in each autograded test cell, and reports per submission:
 
 - ``not_graded``: nbgrader could not grade the submission (its reason is kept), or its
-  autograded notebook is missing (when the gradebook has scores for it, the answers are
-  re-scored from the submitted notebook instead, and the finding says so; the evidence cannot
-  be checked);
-- ``grade_cell_changed``: a grade cell of the release is missing, duplicated, retyped or edited
-  in the submitted notebook (nbgrader repaired it for grading; the instructor should know);
-- ``evidence_missing`` / ``evidence_duplicated`` / ``evidence_invalid``: a graded test cell has
-  no evidence line, more than one, or one whose digest does not verify;
-- ``rescore_differs``: a sorting answer, read as data (``ast.literal_eval``) from the
-  autograded notebook (what nbgrader graded, after its repairs; the submitted notebook when
-  there is no autograded one) and re-scored with the key, earns a different score than
-  nbgrader's;
-- ``gradebook_differs``: the gradebook's score differs from the evidence line's;
-- ``rerun_differs``: a computed (code) answer, re-run in a fresh kernel with the original
-  notebook's cells and tests and only the trainee's answer cells (read from the same notebook
-  as the sorting answers), scores differently;
-- ``rerun_failed``: that re-run could not be done (its kernel did not start, twice).
+  autograded notebook is missing;
+- ``grade_cell_changed``: a grade or locked cell of the release is missing, duplicated,
+  retyped or edited in the submitted notebook (nbgrader restored it before grading);
+- ``handover_missing``: a test cell handed no answer over although the kernel was running,
+  so the cell did not run as written (an input transformer or similar rewrote it);
+- ``handover_invalid``: a test cell handed over more than one answer, or data that is not
+  in the hand-over format;
+- ``kernel_stopped``: the kernel died or could not be interrupted (``os._exit``, a loop that
+  ignores interrupts); the test cells after it scored 0.
+
+An honest submission (extra prints, comments, helper variables or functions in answer
+cells) triggers none of these: ``tests/test_sandbox_grading.py`` checks it on a cohort.
 """
 
 from __future__ import annotations
 
 import csv
-import multiprocessing
-import shutil
-import tempfile
-import warnings
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field, fields
@@ -38,47 +30,41 @@ from pathlib import Path
 from typing import Any
 
 import nbformat as _nbformat
-from nbclient import NotebookClient
-from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from course_lib import _notebook as nbmeta
 from course_lib._pipeline.errors import PipelineError
-from course_lib._pipeline.export import item_scores
-from course_lib._pipeline.kernels import (
-    KernelTemplate,
-    TemplateKernelManager,
-    template_supported,
-    use_template,
-)
 from course_lib._pipeline.log import GradeOutcome, read_grading_log
-from course_lib._pipeline.settings import CourseSettings, read_solution_keys
-from course_lib._pipeline.workers import default_workers, progress_bar, redirect_output
-from course_lib.grading.answers import read_literal_answers
-from course_lib.grading.evidence import evidence_digest, read_evidence
-from course_lib.grading.items import load_assignment_specs
-from course_lib.grading.scoring import score_sort
+from course_lib._pipeline.settings import CourseSettings
+from course_lib._pipeline.workers import progress_bar
+from course_lib.nbgrader_plugins.scoring import METADATA_KEY
 
 # nbformat ships no type hints; go through one Any-typed name.
 nbformat: Any = _nbformat
 
+__all__ = [
+    "AUDIT_CSV",
+    "CHECKS",
+    "AuditResult",
+    "Finding",
+    "grade_cell_changes",
+    "run_audit",
+    "write_audit_csv",
+]
+
 AUDIT_CSV = "audit.csv"
-SCORE_TOLERANCE = 1e-3
 CHECKS = (
     "not_graded",
     "grade_cell_changed",
-    "evidence_missing",
-    "evidence_duplicated",
-    "evidence_invalid",
-    "rescore_differs",
-    "gradebook_differs",
-    "rerun_differs",
-    "rerun_failed",
+    "handover_missing",
+    "handover_invalid",
+    "kernel_stopped",
 )
+_INVALID = {"repeated", "malformed"}
 
 
 @dataclass(frozen=True)
 class Finding:
-    """One problem the audit found in one submission."""
+    """One thing the audit found in one submission."""
 
     assignment: str
     student: str
@@ -120,7 +106,7 @@ class AuditResult:
                 f"  {student}/{assignment}: {first.check} {first.item}: {first.detail}{more}"
             )
         if not flagged:
-            lines.append("  nothing flagged: every score is backed by valid evidence")
+            lines.append("  nothing flagged: every test cell handed its answer over as written")
         return "\n".join(lines)
 
 
@@ -158,253 +144,58 @@ def grade_cell_changes(released: Any, submitted: Any) -> list[str]:
     return changes
 
 
-def _literal_value(answer: Any) -> Any:
-    """The literal a trainee wrote (None when the cell holds no readable literal)."""
-    for name in ("value", "answer", "literal"):
-        if hasattr(answer, name):
-            return getattr(answer, name)
-    return None
-
-
-@dataclass(frozen=True)
-class _Submission:
-    assignment: str
-    student: str
-    outcome: GradeOutcome | None
-
-
-def _rerun_notebook(solution: Any, answered: Any, code_answer_ids: set[str]) -> Any:
-    """The solution notebook with the trainee's code answer cells put in place of its own."""
-    answers: dict[str, str] = {}
-    for cell in answered.cells:
-        grade_id = nbmeta.grade_id(cell)
-        if grade_id in code_answer_ids and grade_id not in answers and cell.cell_type == "code":
-            answers[grade_id] = cell.source
-    rerun = nbformat.from_dict(solution)
-    for cell in rerun.cells:
-        grade_id = nbmeta.grade_id(cell)
-        if grade_id in code_answer_ids:
-            cell.source = answers.get(grade_id, "")
-        if cell.cell_type == "code":
-            cell.outputs = []
-            cell.execution_count = None
-    return rerun
-
-
-def _rerun_scores(
-    solution_path: Path,
-    answers_path: Path,
-    code_answer_ids: set[str],
-    timeout: int,
-) -> dict[str, float]:
-    """Run the trainee's code answers with the original notebook in a fresh kernel.
-
-    Returns the score of each evidence line the hidden tests printed (test grade_id -> points).
-    The kernel starts in a scratch copy of the assignment's source folder (its data files).
-    """
-    solution = nbformat.read(solution_path, as_version=4)
-    answered = nbformat.read(answers_path, as_version=4)
-    rerun = _rerun_notebook(solution, answered, code_answer_ids)
-    with tempfile.TemporaryDirectory(prefix="pmcourse-rerun-") as scratch:
-        workdir = Path(scratch) / "work"
-        shutil.copytree(
-            solution_path.parent, workdir, ignore=shutil.ignore_patterns("*.ipynb", ".*")
-        )
-        client = NotebookClient(
-            rerun,
-            timeout=timeout,
-            kernel_name="python3",
-            allow_errors=True,
-            interrupt_on_timeout=True,
-            shutdown_kernel="immediate",
-            kernel_manager_class=TemplateKernelManager,
-            resources={"metadata": {"path": str(workdir)}},
-        )
-        try:
-            client.execute()
-        except CellTimeoutError:
-            pass  # interrupted, like nbgrader; the evidence printed so far counts
-        except DeadKernelError:
-            pass  # a trainee's code killed the kernel: score what it printed before
-        executed = Path(scratch) / "rerun.ipynb"
-        nbformat.write(rerun, executed)
-        return {line.grade_id: float(line.score) for line in read_evidence(executed)}
-
-
-def _rerun_with_retry(context: dict[str, Any], answers_path: Path) -> dict[str, float] | str:
-    """Re-run scores, trying twice when the kernel cannot start; the error text otherwise."""
-    error: Exception | None = None
-    for _ in range(2):
-        try:
-            return _rerun_scores(
-                context["solution_path"],
-                answers_path,
-                context["code_answer_ids"],
-                context["timeout"],
-            )
-        except Exception as failure:  # kernel start-up or I/O trouble, not the trainee's code
-            error = failure
-    return f"re-run could not run: {type(error).__name__}: {error}"
+def handover_findings(autograded: Any) -> list[tuple[str, str, str]]:
+    """(check, grade_id, detail) for the hand-overs the grader recorded in a notebook."""
+    found: list[tuple[str, str, str]] = []
+    stopped = False
+    for cell in autograded.cells:
+        record = cell.get("metadata", {}).get(METADATA_KEY, {})
+        grade_id = nbmeta.grade_id(cell) or ""
+        if record.get("not_run") and not stopped:
+            stopped = True
+            found.append(("kernel_stopped", grade_id, str(record["not_run"])))
+        status = record.get("handover")
+        if status == "missing":
+            found.append(
+                ("handover_missing", grade_id, "the test cell handed no answer over: it did "
+                 "not run as written (scored 0)")
+            )  # fmt: skip
+        elif status in _INVALID:
+            found.append(("handover_invalid", grade_id, f"hand-over {status} (scored 0)"))
+    return found
 
 
 def _audit_submission(
-    settings: CourseSettings, job: _Submission, context: dict[str, Any]
-) -> list[Finding]:
-    assignment, student = job.assignment, job.student
+    settings: CourseSettings, assignment: str, student: str, outcome: GradeOutcome | None,
+    released: Any,
+) -> list[Finding]:  # fmt: skip
     found: list[Finding] = []
 
     def flag(check: str, item: str, detail: str) -> None:
         found.append(Finding(assignment, student, check, item, detail))
 
-    if job.outcome is not None and not job.outcome.ok:
-        flag("not_graded", "", job.outcome.reason)
+    if outcome is not None and not outcome.ok:
+        flag("not_graded", "", outcome.reason)
         return found
-    submitted_path = settings.submitted_notebook(student, assignment)
-    autograded_path = settings.autograded_notebook(student, assignment)
     try:
-        submitted = nbformat.read(submitted_path, as_version=4)
+        submitted = nbformat.read(settings.submitted_notebook(student, assignment), as_version=4)
     except Exception as error:
         flag("not_graded", "", f"submitted notebook unreadable: {type(error).__name__}: {error}")
         return found
-    # Grade cells: what the trainee handed in, against the release.
-    for change in grade_cell_changes(context["released"], submitted):
+    for change in grade_cell_changes(released, submitted):
         flag("grade_cell_changed", change.split(" ")[0], change)
-    # Answers: what nbgrader graded (after its repairs), so a deleted answer cell is read as
-    # the stub nbgrader put back, as the hidden test saw it.
-    graded = autograded_path.is_file()
-    answers_path = autograded_path if graded else submitted_path
-    gradebook: dict[str, float] = context["gradebook"].get(student, {})
-    if not graded and not gradebook:
-        flag("not_graded", "", f"no autograded notebook at {autograded_path} and no scores")
+    autograded_path = settings.autograded_notebook(student, assignment)
+    if not autograded_path.is_file():
+        flag("not_graded", "", f"no autograded notebook at {autograded_path}")
         return found
-    if not graded:
-        flag(
-            "not_graded",
-            "",
-            f"no autograded notebook at {autograded_path}: the evidence cannot be checked; "
-            f"answers re-scored from the submitted notebook {submitted_path}",
-        )
     try:
-        literals = read_literal_answers(answers_path)
-    except Exception as error:  # unreadable answers score zero; the evidence check still runs
-        literals = {}
-        flag("rescore_differs", "", f"answer cells unreadable: {type(error).__name__}: {error}")
-    evidence = read_evidence(autograded_path) if graded else []
-    keys = context["keys"]
-    reruns: dict[str, float] | str | None = None
-    for item in context["items"]:
-        grade_id = item.grade_id
-        key = keys.get(grade_id)
-        if key is None:
-            continue
-        lines = [line for line in evidence if line.grade_id == grade_id]
-        nbgrader_score = gradebook.get(grade_id)
-        answer = None
-        rescored = None
-        if item.kind == "sort":
-            answer = _literal_value(literals.get(item.answer_grade_id))
-            fraction = score_sort(answer, key.key, item.label_kind).fraction
-            rescored = float(fraction) * float(item.points)
-            if nbgrader_score is not None and abs(rescored - nbgrader_score) > SCORE_TOLERANCE:
-                flag(
-                    "rescore_differs",
-                    grade_id,
-                    f"the literal answer re-scored with the key earns {rescored:.2f} of "
-                    f"{item.points}; nbgrader gave {nbgrader_score:.2f}",
-                )
-        if not graded:
-            pass  # no autograded notebook, no evidence: already flagged as not_graded
-        elif not lines:
-            flag("evidence_missing", grade_id, "the hidden test left no evidence line")
-        elif len(lines) > 1 or lines[0].cell_grade_id != grade_id:
-            cells = ", ".join(sorted({str(line.cell_grade_id) for line in lines}))
-            flag("evidence_duplicated", grade_id, f"{len(lines)} evidence lines, in cells {cells}")
-        else:
-            line = lines[0]
-            score = float(line.score)
-            expected = evidence_digest(key.secret, grade_id, score, answer)
-            if line.digest != expected:
-                flag("evidence_invalid", grade_id, "the evidence digest does not verify")
-            if nbgrader_score is not None and abs(score - nbgrader_score) > SCORE_TOLERANCE:
-                flag(
-                    "gradebook_differs",
-                    grade_id,
-                    f"evidence says {score:.2f}, the gradebook {nbgrader_score:.2f}",
-                )
-        if item.kind not in {"sort", "manual"}:
-            if reruns is None:
-                reruns = _rerun_with_retry(context, answers_path)
-                if isinstance(reruns, str):
-                    flag("rerun_failed", "", reruns)
-            if isinstance(reruns, str):
-                continue
-            rerun = reruns.get(grade_id)
-            if rerun is None:
-                flag(
-                    "rerun_differs",
-                    grade_id,
-                    "re-run in a fresh kernel with the original tests left no evidence",
-                )
-            elif nbgrader_score is not None and abs(rerun - nbgrader_score) > SCORE_TOLERANCE:
-                flag(
-                    "rerun_differs",
-                    grade_id,
-                    f"re-run in a fresh kernel with the original tests scores {rerun:.2f}; "
-                    f"nbgrader gave {nbgrader_score:.2f}",
-                )
+        autograded = nbformat.read(autograded_path, as_version=4)
+    except Exception as error:
+        flag("not_graded", "", f"autograded notebook unreadable: {error}")
+        return found
+    for check, item, detail in handover_findings(autograded):
+        flag(check, item, detail)
     return found
-
-
-# Set in the parent before forking the audit workers.
-_SHARED: dict[str, Any] = {}
-
-
-def _init_audit_worker(worker_log: str) -> None:
-    """Send this worker's (and its kernels') console noise to ``worker_log``; give it a
-    kernel template, so that each re-run gets a fresh kernel forked from it."""
-    warnings.simplefilter("ignore")
-    redirect_output(worker_log)
-    if template_supported():
-        use_template(KernelTemplate.start())
-
-
-def _audit_job(job: _Submission) -> list[Finding]:
-    settings: CourseSettings = _SHARED["settings"]
-    try:
-        return _audit_submission(settings, job, _SHARED["contexts"][job.assignment])
-    except Exception as error:  # one broken submission must not stop the audit
-        return [Finding(job.assignment, job.student, "not_graded", "", f"audit failed: {error!r}")]
-
-
-def _context(settings: CourseSettings, assignment: str, scores: Any) -> dict[str, Any]:
-    specs = load_assignment_specs()
-    if assignment not in specs:
-        raise PipelineError(
-            f"assignment {assignment!r} is not in the course's item registry "
-            f"(course_lib/data/assignment_items.csv); known: {', '.join(sorted(specs))}."
-        )
-    solution_path = settings.source_notebook(assignment)
-    released_path = settings.release_dir / assignment / solution_path.name
-    if not released_path.is_file():
-        raise PipelineError(
-            f"no released notebook at {released_path}: the audit compares grade cells with "
-            f"the release. Run `pmcourse release {assignment}` first."
-        )
-    items = [item for item in specs[assignment].items if item.kind != "manual"]
-    part = scores[scores["assignment"] == assignment]
-    gradebook: dict[str, dict[str, float]] = {}
-    for row in part.itertuples(index=False):
-        gradebook.setdefault(str(row.student), {})[str(row.item)] = float(row.score)
-    timeout = settings.config.get("Execute", {}).get("timeout", 30)
-    return {
-        "items": items,
-        "keys": read_solution_keys(solution_path),
-        "released": _read_notebook(released_path),
-        "solution_path": solution_path,
-        "gradebook": gradebook,
-        "code_answer_ids": {item.answer_grade_id for item in items if item.kind != "sort"},
-        "timeout": int(timeout or 30),
-    }
 
 
 def write_audit_csv(path: Path, findings: Sequence[Finding]) -> Path:
@@ -417,13 +208,15 @@ def write_audit_csv(path: Path, findings: Sequence[Finding]) -> Path:
     return path
 
 
-def _jobs(settings: CourseSettings, assignments: Sequence[str]) -> Iterator[_Submission]:
+def _jobs(
+    settings: CourseSettings, assignments: Sequence[str]
+) -> Iterator[tuple[str, str, GradeOutcome | None]]:
     outcomes = {(o.assignment, o.student): o for o in read_grading_log(settings)}
     for assignment in assignments:
         students = set(settings.students(assignment))
         students |= {student for (name, student) in outcomes if name == assignment}
         for student in sorted(students):
-            yield _Submission(assignment, student, outcomes.get((assignment, student)))
+            yield assignment, student, outcomes.get((assignment, student))
 
 
 def run_audit(
@@ -433,23 +226,33 @@ def run_audit(
     workers: int | None = None,
     progress: bool = True,
 ) -> AuditResult:
-    """Audit every submission of ``assignments``; writes ``reports/audit.csv``."""
-    scores = item_scores(settings, assignments)
-    contexts = {name: _context(settings, name, scores) for name in assignments}
+    """Audit every submission of ``assignments``; writes ``reports/audit.csv``.
+
+    Reading notebooks is all it does, in this process; ``workers`` is accepted for the
+    command line's sake and not needed.
+    """
+    released: dict[str, Any] = {}
+    for assignment in assignments:
+        path = settings.release_dir / assignment / settings.source_notebook(assignment).name
+        if not path.is_file():
+            raise PipelineError(
+                f"no released notebook at {path}: the audit compares grade cells with the "
+                f"release. Run `pmcourse release {assignment}` first."
+            )
+        released[assignment] = _read_notebook(path)
     jobs = list(_jobs(settings, assignments))
-    _SHARED.update(settings=settings, contexts=contexts)
     findings: list[Finding] = []
-    count = max(1, min(workers or default_workers(), len(jobs)))
-    bar = progress_bar(len(jobs), progress, "auditing")
-    worker_log = settings.reports_dir / "audit_workers.log"
-    worker_log.parent.mkdir(parents=True, exist_ok=True)
-    worker_log.write_text("")
-    context = multiprocessing.get_context("fork")
-    with context.Pool(count, _init_audit_worker, (str(worker_log),)) as pool, bar:
-        for found in pool.imap_unordered(_audit_job, jobs):
-            findings.extend(found)
+    with progress_bar(len(jobs), progress, "auditing") as bar:
+        for assignment, student, outcome in jobs:
+            try:
+                findings += _audit_submission(
+                    settings, assignment, student, outcome, released[assignment]
+                )
+            except Exception as error:  # one broken submission must not stop the audit
+                findings.append(
+                    Finding(assignment, student, "not_graded", "", f"audit failed: {error!r}")
+                )
             bar.update(1)
-    _SHARED.clear()
     findings.sort(key=lambda f: (f.assignment, f.student, CHECKS.index(f.check), f.item))
     path = write_audit_csv(settings.reports_dir / AUDIT_CSV, findings)
     return AuditResult(findings, len(jobs), path, list(assignments))

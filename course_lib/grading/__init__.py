@@ -6,7 +6,20 @@ graded items), :mod:`.scoring`, :mod:`.keys` (reading keys from solution noteboo
 :mod:`.hidden` (writing hidden tests), :mod:`.answers` and :mod:`.evidence`.
 """
 
-from course_lib.grading.check import FormatReport, check_answer
+from course_lib.grading.check import (
+    AnswerFormatError,
+    FormatReport,
+    check_answer,
+    validate_answer,
+)
 from course_lib.grading.items import assignment_ids, item_spec, load_assignment_specs
 
-__all__ = ["FormatReport", "assignment_ids", "check_answer", "item_spec", "load_assignment_specs"]
+__all__ = [
+    "AnswerFormatError",
+    "FormatReport",
+    "assignment_ids",
+    "check_answer",
+    "item_spec",
+    "load_assignment_specs",
+    "validate_answer",
+]

@@ -15,7 +15,7 @@ from course_lib._markup import join, tag
 from course_lib.grading.items import ItemSpec, item_spec
 from course_lib.grading.values import collection_values, plain_number, type_name
 
-__all__ = ["FormatReport", "check_answer"]
+__all__ = ["AnswerFormatError", "FormatReport", "check_answer", "validate_answer"]
 
 
 class _Missing:
@@ -36,24 +36,34 @@ class FormatReport:
     item: str
     checked: tuple[str, ...]
     problems: tuple[str, ...]
+    unanswered: tuple[str, ...] = ()
+    blank: bool = False
 
     @property
     def ok(self) -> bool:
         """True when the format is right (correctness is only known after grading)."""
-        return not self.problems
+        return not self.problems and not self.blank
 
     @property
     def summary(self) -> str:
         """One line that says whether the format is right and what remains."""
-        if self.ok:
+        if self.blank:
             return (
-                f"[{self.item}] format OK. Hidden tests score this answer when your notebook "
-                "is graded; this check does not say whether it is correct."
+                f"[{self.item}] not answered yet: give every id a label before you submit "
+                "(the grader scores the answer when your notebook is graded)."
             )
-        return (
-            f"[{self.item}] {len(self.problems)} format problem(s) to fix before you submit "
-            "(hidden tests score the answer when your notebook is graded)."
+        if self.problems:
+            return (
+                f"[{self.item}] {len(self.problems)} format problem(s) to fix before you submit "
+                "(the grader scores the answer when your notebook is graded)."
+            )
+        line = (
+            f"[{self.item}] format OK. The grader scores this answer when your notebook is "
+            "graded; this check does not say whether it is correct."
         )
+        if self.unanswered:
+            line += f" Not answered yet: {', '.join(self.unanswered)}."
+        return line
 
     def __str__(self) -> str:
         lines = [self.summary, "Checked:"]
@@ -90,7 +100,9 @@ def _namespace_value(name: str) -> Any:
     return vars(__main__).get(name, _MISSING)
 
 
-def _check_labels(spec: ItemSpec, mapping: Mapping[Any, Any], problems: list[str]) -> None:
+def _check_labels(
+    spec: ItemSpec, mapping: Mapping[Any, Any], problems: list[str], unanswered: list[str]
+) -> None:
     choices = label_choices(spec.label_kind)
     lookup = label_lookup(spec.label_kind)
     keys = [key for key in mapping if type(key) is str]
@@ -105,7 +117,10 @@ def _check_labels(spec: ItemSpec, mapping: Mapping[Any, Any], problems: list[str
             problems.append(
                 f"unknown id(s): {', '.join(unknown)}; use only the ids listed in the question"
             )
-    not_text = [str(key) for key, value in mapping.items() if type(value) is not str]
+    unanswered += [str(key) for key, value in mapping.items() if value is None]
+    not_text = [
+        str(key) for key, value in mapping.items() if value is not None and type(value) is not str
+    ]
     if not_text:
         problems.append(
             f"label(s) of {', '.join(not_text)} are not text; write each as a string such as "
@@ -125,7 +140,9 @@ def _check_labels(spec: ItemSpec, mapping: Mapping[Any, Any], problems: list[str
         )
 
 
-def _format_problems(spec: ItemSpec, answer: Any) -> tuple[list[str], list[str]]:
+def _format_problems(
+    spec: ItemSpec, answer: Any, unanswered: list[str]
+) -> tuple[list[str], list[str]]:
     """Return (what was checked, problems) for an answer of ``spec``."""
     name = spec.answer_variable
     checked: list[str] = [f"`{name}` is defined"]
@@ -145,7 +162,7 @@ def _format_problems(spec: ItemSpec, answer: Any) -> tuple[list[str], list[str]]
                 '{"id": "label", ...}'
             )
         else:
-            _check_labels(spec, answer, problems)
+            _check_labels(spec, answer, problems, unanswered)
     elif spec.kind == "labels":
         checked += [
             "it is a plain dict or a pandas Series (id -> label)",
@@ -154,9 +171,9 @@ def _format_problems(spec: ItemSpec, answer: Any) -> tuple[list[str], list[str]]
         if spec.ids:
             checked.append("every id of the task set is present and no unknown id is")
         if type(answer) is pd.Series:
-            _check_labels(spec, answer.to_dict(), problems)
+            _check_labels(spec, answer.to_dict(), problems, unanswered)
         elif type(answer) is dict:
-            _check_labels(spec, answer, problems)
+            _check_labels(spec, answer, problems, unanswered)
         else:
             problems.append(
                 f"`{name}` is a {type_name(answer)}; make it a pandas Series indexed by id "
@@ -235,7 +252,30 @@ def check_answer(assignment: str, item: str, answer: Any = _MISSING) -> FormatRe
     if answer is _MISSING:
         answer = _namespace_value(spec.answer_variable)
     try:
-        checked, problems = _format_problems(spec, answer)
+        unanswered: list[str] = []
+        checked, problems = _format_problems(spec, answer, unanswered)
     except Exception as error:  # the check must never fail because of the answer itself
-        checked, problems = [], [f"the answer could not be checked: {error}"]
-    return FormatReport(assignment, spec.item, tuple(checked), tuple(problems))
+        checked, problems, unanswered = [], [f"the answer could not be checked: {error}"], []
+    labelled = [task for task in spec.ids if task not in unanswered]
+    blank = spec.kind == "sort" and not problems and bool(spec.ids) and not labelled
+    return FormatReport(
+        assignment, spec.item, tuple(checked), tuple(problems), tuple(unanswered), blank
+    )
+
+
+class AnswerFormatError(Exception):
+    """An answer is blank or malformed; the message lists what to fix."""
+
+
+def validate_answer(assignment: str, item: str) -> FormatReport:
+    """The format check of a test cell: show the report, fail on a blank or malformed answer.
+
+    This is what a released test cell runs (and so what nbgrader's Validate button checks):
+    it raises :class:`AnswerFormatError` naming what is missing or misspelt, and passes on a
+    well-formed answer, right or wrong, without saying which. A partial sort passes, with
+    the ids not answered yet listed.
+    """
+    report = check_answer(assignment, item)
+    if report.ok:
+        return report
+    raise AnswerFormatError(str(report))

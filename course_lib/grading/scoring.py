@@ -1,11 +1,13 @@
-"""Scoring an answer against its key, as plain data (what the hidden tests compute).
+"""Scoring an answer against its key, as plain data, in the grader's process.
 
-Instructor side: keys come from the solution notebooks (``course_lib.grading.keys``).
+Instructor side: keys come from the solution notebooks (``course_lib.grading.keys``) and
+answers from what the trainee's kernel handed over (``course_lib.grading.handover``). Every
+function here takes plain data only and judges it by exact types: nothing built by a trainee's
+code is ever called.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +18,7 @@ from course_lib._labels import fold_spelling, label_lookup
 from course_lib.grading.items import ItemSpec
 from course_lib.grading.values import collection_values, plain_number
 
-__all__ = ["SortScore", "canonical_answer", "canonical_json", "score_item", "score_sort"]
+__all__ = ["Judgement", "SortScore", "canonical_answer", "judge", "score_item", "score_sort"]
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,7 @@ class SortScore:
 
 
 def canonical_answer(answer: object) -> dict[str, str | None] | None:
-    """Return a sort answer as the plain data the evidence digest is computed on.
+    """Return a sort answer as plain data: exact-``str`` keys to text labels or ``None``.
 
     ``None`` unless ``answer`` is exactly a ``dict``; otherwise its exact-``str`` keys, each
     mapped to its value when that is exactly a ``str`` and to ``None`` otherwise.
@@ -46,11 +48,6 @@ def canonical_answer(answer: object) -> dict[str, str | None] | None:
         for key, value in answer.items()
         if type(key) is str
     }
-
-
-def canonical_json(answer: object) -> str:
-    """Return ``json.dumps`` of :func:`canonical_answer`, sorted keys, compact separators."""
-    return json.dumps(canonical_answer(answer), sort_keys=True, separators=(",", ":"))
 
 
 def score_sort(answer: object, key: Mapping[str, str], kind: str) -> SortScore:
@@ -69,51 +66,106 @@ def score_sort(answer: object, key: Mapping[str, str], kind: str) -> SortScore:
     return SortScore(correct, sum(correct.values()), len(correct))
 
 
-def _score_table(answer: object, key: Mapping[str, Mapping[str, float]], tol: float) -> float:
+@dataclass(frozen=True)
+class Judgement:
+    """An answer judged against its key: the share of the points earned, and why."""
+
+    fraction: float
+    notes: tuple[str, ...]
+
+
+def _type_note(variable: str, answer: object, wanted: str) -> str:
+    return f"`{variable}` is a {type(answer).__name__}, not {wanted}: scored 0"
+
+
+def _judge_labels(spec: ItemSpec, answer: object, key: Mapping[str, str]) -> Judgement:
+    wanted = "a plain dict" if spec.kind == "sort" else "a pandas Series or plain dict"
+    allowed = (dict,) if spec.kind == "sort" else (dict, pd.Series)
+    if type(answer) not in allowed:
+        note = _type_note(spec.answer_variable, answer, wanted)
+        return Judgement(0.0, (note, f"0 of {len(key)} labelled right"))
+    scored = score_sort(answer, key, spec.label_kind)
+    plain = canonical_answer(answer.to_dict() if type(answer) is pd.Series else answer) or {}
+    lookup = label_lookup(spec.label_kind)
+    unknown = sum(
+        1
+        for task in key
+        if (label := plain.get(task)) is not None and fold_spelling(label) not in lookup
+    )
+    notes = [f"{unknown} label(s) are not known labels"] if unknown else []
+    notes.append(f"{scored.n_correct} of {scored.n_total} labelled right")
+    return Judgement(scored.fraction, tuple(notes))
+
+
+def _judge_table(
+    spec: ItemSpec, answer: object, key: Mapping[str, Mapping[str, float]], tol: float
+) -> Judgement:
     if type(answer) is pd.DataFrame:
-        rows: Mapping[Any, Any] = answer.to_dict("index")
+        rows: Mapping[Any, Any] | None = answer.to_dict("index")
     elif type(answer) is dict:
         rows = answer
     else:
-        return 0.0
+        rows = None
     total = right = 0
     for row, cells in key.items():
-        got = rows.get(row) if row in rows else None
+        got = rows.get(row) if rows is not None and row in rows else None
         for column, expected in cells.items():
             total += 1
-            if type(got) is not dict:
-                value: float | None = 0.0 if got is None else None
-            else:
+            if rows is None:
+                value: float | None = None
+            elif got is None:
+                value = 0.0
+            elif type(got) is dict:
                 value = plain_number(got[column]) if column in got else 0.0
+            else:
+                value = None
             if value is not None and abs(value - expected) <= tol:
                 right += 1
-    return right / total if total else 0.0
+    notes = [] if rows is not None else [_type_note(spec.answer_variable, answer, "a DataFrame")]
+    notes.append(f"{right} of {total} cells right (tolerance {tol})")
+    return Judgement(right / total if total else 0.0, tuple(notes))
 
 
-def _score_set(answer: object, key: list[str]) -> float:
+def _judge_value(spec: ItemSpec, answer: object, key: float, tol: float) -> Judgement:
+    number = plain_number(answer)
+    if number is None:
+        return Judgement(0.0, (_type_note(spec.answer_variable, answer, "a number"),))
+    right = abs(number - float(key)) <= tol
+    return Judgement(float(right), ("right" if right else "not within the tolerance",))
+
+
+def _judge_set(spec: ItemSpec, answer: object, key: list[str]) -> Judgement:
     values = collection_values(answer)
+    notes = []
     if values is None:
-        return 0.0
-    got = {value for value in values if type(value) is str}
+        notes.append(_type_note(spec.answer_variable, answer, "a list of ids"))
+    got = {value for value in values or [] if type(value) is str}
     expected = set(key)
     union = got | expected
-    return len(got & expected) / len(union) if union else 0.0
+    both = len(got & expected)
+    notes.append(f"{both} right id(s), {len(union) - both} missing or extra")
+    return Judgement(both / len(union) if union else 0.0, tuple(notes))
+
+
+def judge(spec: ItemSpec, answer: object, key: Any, tolerance: float | None = None) -> Judgement:
+    """Judge ``answer`` (plain data) against ``key`` the way item ``spec`` is scored.
+
+    Sorting items: the share of the key's ids labelled right (course aliases accepted);
+    tables: the share of the key's cells within the tolerance (a missing row counts as zeros);
+    values: all or nothing within the tolerance; sets: intersection over union.
+    """
+    tol = spec.tolerance if tolerance is None else tolerance
+    if spec.kind in ("sort", "labels"):
+        return _judge_labels(spec, answer, key)
+    if spec.kind == "table":
+        return _judge_table(spec, answer, key, tol)
+    if spec.kind == "value":
+        return _judge_value(spec, answer, key, tol)
+    if spec.kind == "set":
+        return _judge_set(spec, answer, list(key))
+    raise ValueError(f"item {spec.item!r} is graded by hand; it has no automatic score")
 
 
 def score_item(spec: ItemSpec, answer: object, key: Any, tolerance: float | None = None) -> float:
-    """Return the points the hidden test of ``spec`` gives ``answer`` for ``key``."""
-    tol = spec.tolerance if tolerance is None else tolerance
-    if spec.kind in ("sort", "labels"):
-        if spec.kind == "sort" and type(answer) is not dict:
-            return 0.0
-        fraction = score_sort(answer, key, spec.label_kind).fraction
-    elif spec.kind == "table":
-        fraction = _score_table(answer, key, tol)
-    elif spec.kind == "value":
-        number = plain_number(answer)
-        fraction = float(number is not None and abs(number - float(key)) <= tol)
-    elif spec.kind == "set":
-        fraction = _score_set(answer, list(key))
-    else:
-        raise ValueError(f"item {spec.item!r} is graded by hand; it has no automatic score")
-    return spec.points * fraction
+    """Return the points ``answer`` earns for item ``spec`` against ``key``."""
+    return spec.points * judge(spec, answer, key, tolerance).fraction

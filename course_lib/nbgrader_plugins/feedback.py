@@ -1,13 +1,13 @@
-"""Trainee feedback that shows each item's result and message but never the hidden tests.
+"""Trainee feedback that shows each item's result and message, never a hidden region.
 
 Stock ``nbgrader generate_feedback`` renders the autograded notebook as it ran, hidden tests
-included (nbgrader #917, #1363), which would publish the keys. ``HideHiddenTests`` runs first
-in the feedback pipeline: it removes every ``BEGIN HIDDEN TESTS`` region from the source and
-reduces error tracebacks in grade cells to their last line, since a traceback quotes the
-source lines around the failure. It also drops the evidence lines the hidden tests print
-(``PMCOURSE-EVIDENCE ...``): they are for the audit, not for trainees. It is listed first in
-``GenerateFeedback.preprocessors`` of ``nbgrader_config.py``, so plain ``nbgrader
-generate_feedback`` and ``pmcourse grade`` give the same feedback.
+included (nbgrader #917, #1363). The course's autograde never puts a key in that notebook
+(test cells are replaced by the hand-over before the kernel runs); ``HideHiddenTests`` is the
+second lock: it removes any ``BEGIN HIDDEN TESTS`` region left in a source and reduces error
+tracebacks in grade cells to their last line, since a traceback quotes the source lines
+around the failure. It is listed first in ``GenerateFeedback.preprocessors`` of
+``nbgrader_config.py``, so plain ``nbgrader generate_feedback`` and ``pmcourse grade`` give
+the same feedback.
 """
 
 from __future__ import annotations
@@ -16,8 +16,6 @@ from typing import Any
 
 from nbgrader.preprocessors import ClearHiddenTests
 from nbgrader.utils import is_grade
-
-from course_lib.grading.evidence import EVIDENCE_PREFIX
 
 __all__ = ["HIDDEN_NOTE", "HideHiddenTests"]
 
@@ -40,13 +38,4 @@ class HideHiddenTests(ClearHiddenTests):  # type: ignore[misc]  # nbgrader is un
                 if output.get("output_type") == "error":
                     name, value = output.get("ename", "Error"), output.get("evalue", "")
                     output["traceback"] = [f"{name}: {value}"]
-                elif output.get("output_type") == "stream":
-                    lines = str(output.get("text", "")).splitlines(keepends=True)
-                    kept = [line for line in lines if not line.startswith(EVIDENCE_PREFIX)]
-                    output["text"] = "".join(kept)
-            cell.outputs = [
-                output
-                for output in cell.get("outputs", [])
-                if output.get("output_type") != "stream" or output.get("text")
-            ]
         return cell, resources
