@@ -136,6 +136,11 @@ def _check_task_boxes(frame: pd.DataFrame, file: str) -> None:
             )
 
 
+#: Whose call a task's Pragmatic label is: the course's reading of the grid's halves, its
+#: inference for the Planning column, or (no box settles it) an article's or the course's call.
+_BASES = ("reading", "inferred", "article", "course")
+
+
 def _check_task_basis(frame: pd.DataFrame, file: str) -> None:
     """``pragmatic_basis`` says where each Pragmatic label comes from; check it fits the box."""
     grid = _load_cached("pragmatic_grid")
@@ -256,7 +261,7 @@ _SCHEMAS: dict[str, _Schema] = {
             _Column("horizon", allowed=_vocabulary_ids("horizons")),
             _Column("pragmatic_box", required=False, allowed=_grid_ids),
             _Column("pragmatic_role", allowed=_vocabulary_ids("roles")),
-            _Column("pragmatic_basis", allowed=lambda: ("reading", "inferred", "article", "course")),
+            _Column("pragmatic_basis", allowed=lambda: _BASES),
             _Column("blackblot_owner", allowed=_vocabulary_ids("blackblot_roles")),
             _Column("corner", allowed=_vocabulary_ids("corners")),
             _Column("pragmatic_explanation"),

@@ -347,10 +347,10 @@ def test_every_source_is_a_readable_key_listed_in_docs(tasks: pd.DataFrame) -> N
     cited |= set(course_lib.role_traits()["source"])
     assert cited <= set(sources.index)
     assert {"article", "framework"} <= set(sources["kind"])
-    listing = (ROOT / "docs" / "sources.md").read_text(encoding="utf-8").replace("*", "")
+    listing = (ROOT / "docs" / "sources.md").read_text(encoding="utf-8").replace("*", "").lower()
     for key, source in sources.iterrows():
         assert f"`{key}`" in listing, key
-        assert str(source["title"]).split(" (")[0].split(":")[0] in listing, key
+        assert str(source["title"]).split(" (")[0].split(":")[0].lower() in listing, key
     for path in [ROOT / "README.md", *sorted((ROOT / "course").glob("*.ipynb"))]:
         text = path.read_text(encoding="utf-8")
         for key in re.findall(r"\[([a-z0-9]+(?:-[a-z0-9]+)+)\]", text):
@@ -382,9 +382,9 @@ def _shipped_texts() -> list[tuple[Path, str]]:
         top = ROOT / name
         found = [top] if top.is_file() else sorted(top.rglob("*"))
         for path in found:
-            if path.suffix in {".md", ".py", ".csv", ".ipynb", ".txt", ".j2", ".html", ".toml"}:
-                if ".ipynb_checkpoints" not in path.parts and "__pycache__" not in path.parts:
-                    files.append((path, path.read_text(encoding="utf-8")))
+            readable = path.suffix in {".md", ".py", ".csv", ".ipynb", ".j2", ".html", ".toml"}
+            if readable and not {".ipynb_checkpoints", "__pycache__"} & set(path.parts):
+                files.append((path, path.read_text(encoding="utf-8")))
     return files
 
 
