@@ -317,6 +317,24 @@ def test_pragmatic_basis_says_whose_call_each_label_is(tasks: pd.DataFrame) -> N
     assert set(boxless["pragmatic_basis"]) == {"article", "course"}
 
 
+# Words that tell a reader which horizon a task serves (lesson 02), one pattern per horizon.
+HORIZON_CUES = {
+    "current": r"today|on sale|current|existing|in flight|this quarter|\bnow\b|price list|recent",
+    "next": r"\bnext\b|upcoming|coming|launch|release|ship",
+    "future": r"future|years|long-range|not yet|nobody has started|long run|before committing",
+}
+
+
+def test_every_task_description_signals_its_horizon(tasks: pd.DataFrame) -> None:
+    text = (tasks["title"] + " " + tasks["description"]).str.lower()
+    silent = [
+        task
+        for task, horizon in tasks["horizon"].items()
+        if not re.search(HORIZON_CUES[horizon], text[task])
+    ]
+    assert not silent, f"descriptions that do not say which horizon they serve: {silent}"
+
+
 def _edited_catalog(tmp_path: Path, task: str, **changes: str) -> Path:
     frame = course_lib.load_tasks().reset_index()
     for column, value in changes.items():
