@@ -224,7 +224,7 @@ def postgres_server(*, max_connections: int = 40, attempts: int = 3) -> Iterator
 
 
 def _stop(server: PostgresServer, account: tuple[int, int] | None, cwd: Path) -> None:
-    """``pg_ctl stop -m fast``; if the postmaster outlives it, kill it. Raise if it survives."""
+    """``pg_ctl stop -m fast``; a postmaster that outlives it is killed and reported."""
     pid = server.postmaster_pid()
     if pid is None:
         return
