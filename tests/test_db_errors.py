@@ -15,7 +15,7 @@ import psycopg.errors
 import pytest
 import sqlalchemy
 
-from course_lib.db_errors import is_transient_db_error
+from course_lib._pipeline.db_errors import is_transient_db_error
 
 
 @pytest.fixture

@@ -23,8 +23,8 @@ from nbgrader.api import Gradebook
 from nbgrader_support import ROOT, make_course, run_nbgrader
 from postgres_support import PostgresServer, database_name, postgres_server
 
-from course_lib.db_errors import is_transient_db_error
-from course_lib.grading import load_course_config
+from course_lib._pipeline.db_errors import is_transient_db_error
+from course_lib._pipeline.settings import load_settings
 
 pytestmark = [pytest.mark.postgres, pytest.mark.nbgrader]
 
@@ -61,7 +61,7 @@ def released(
     run_nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
     run_nbgrader(course, "db", "student", "add", "trainee1", "--first-name", "Ada",
                  "--last-name", "Lovelace")  # fmt: skip
-    yield Released(course, url, load_course_config(course).CourseDirectory.course_id)
+    yield Released(course, url, load_settings(course).course_id)
     postgres_server.drop_database(name)
 
 
