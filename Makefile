@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # nbgrader shells out to console scripts (alembic), so the venv's bin/ goes first on PATH.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: demo test lab setup lint browser-deps clean
+.PHONY: demo test lab setup lint browser-deps db-deps clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,12 +26,15 @@ lab: $(STAMP)
 browser-deps:
 	bash scripts/install-chromium.sh
 
+db-deps:
+	bash scripts/install-postgres.sh
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: $(STAMP) browser-deps
+test: $(STAMP) browser-deps db-deps
 	$(BIN)/python -m pytest
 
 clean:

@@ -17,6 +17,7 @@ from course_lib._content import (
     load_definition_chain,
     load_pragmatic_columns,
     load_pragmatic_grid,
+    load_sources,
     load_tasks,
     load_vocabulary,
 )
@@ -69,6 +70,7 @@ __all__ = [
     "load_definition_chain",
     "load_pragmatic_columns",
     "load_pragmatic_grid",
+    "load_sources",
     "load_tasks",
     "load_vocabulary",
     "normalize_label",

@@ -18,7 +18,6 @@ from pathlib import Path
 import pandas as pd
 
 __all__ = [
-    "SOURCES",
     "VOCABULARIES",
     "ContentError",
     "cached_table",
@@ -26,6 +25,7 @@ __all__ = [
     "load_definition_chain",
     "load_pragmatic_columns",
     "load_pragmatic_grid",
+    "load_sources",
     "load_tasks",
     "load_vocabulary",
 ]
@@ -39,17 +39,6 @@ VOCABULARIES: dict[str, str] = {
     "corners": "corners.csv",
     "blackblot_roles": "blackblot_roles.csv",
 }
-
-#: Where a task may come from: one of the five articles or one of the two frameworks.
-SOURCES: tuple[str, ...] = (
-    "000_401edf7ead788c7e.txt",
-    "001_8e1c22e2e9ccc3da.txt",
-    "002_14ae32c3b28c7b45.txt",
-    "003_65557fe5223f3bed.txt",
-    "004_dcc468732dd26dac.txt",
-    "pragmatic_framework",
-    "blackblot_pmtk",
-)
 
 _ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 _BOOLEANS = {"true": True, "false": False}
@@ -89,6 +78,22 @@ def _grid_ids() -> Iterable[str]:
 
 def _column_ids() -> Iterable[str]:
     return cached_table("pragmatic_columns").index
+
+
+def _source_keys() -> Iterable[str]:
+    return cached_table("sources").index
+
+
+_SOURCE_KEY = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+def _check_source_keys(frame: pd.DataFrame, file: str) -> None:
+    for line, key in enumerate(frame.index, start=2):
+        if not _SOURCE_KEY.match(str(key)):
+            raise ContentError(
+                f"{file}: line {line}, column 'key': {key!r} is not a readable key; "
+                "use lowercase words and digits joined by hyphens, such as 'prodpad-2022'"
+            )
 
 
 _VOCABULARY_COLUMNS = (
@@ -148,6 +153,36 @@ def _list_values_in(column: str, vocabulary: str) -> Callable[[pd.DataFrame, str
     return check
 
 
+#: Whose call a task's Pragmatic label is: the course's reading of the grid's halves, its
+#: inference for the Planning column, or (no box settles it) an article's or the course's call.
+_BASES = ("reading", "inferred", "article", "course")
+
+
+def _check_task_basis(frame: pd.DataFrame, file: str) -> None:
+    """``pragmatic_basis`` says where each Pragmatic label comes from; check it fits the box."""
+    grid = cached_table("pragmatic_grid")
+    kinds = cached_table("sources")["kind"]
+    for line, (task_id, row) in enumerate(frame.iterrows(), start=2):
+        box, role, basis = row["pragmatic_box"], row["pragmatic_role"], row["pragmatic_basis"]
+        where = f"{file}: line {line} (task {task_id!r}), column 'pragmatic_basis'"
+        follows_box = bool(box) and role in {grid.at[box, "role"], "marcom"}
+        if follows_box and basis != grid.at[box, "role_basis"]:
+            raise ContentError(
+                f"{where}: {basis!r}, but the role follows box {box!r}, whose role the grid "
+                f"marks {grid.at[box, 'role_basis']!r}; use that"
+            )
+        if not follows_box and basis not in {"article", "course"}:
+            raise ContentError(
+                f"{where}: {basis!r}, but no box gives this role (box {box or 'empty'!r}); "
+                "say whose call it is: 'article' or 'course'"
+            )
+        if basis == "article" and kinds[row["source"]] != "article":
+            raise ContentError(
+                f"{where}: 'article', but source {row['source']!r} is a {kinds[row['source']]}; "
+                "cite the article that makes the call, or use 'course'"
+            )
+
+
 _SCHEMAS: dict[str, _Schema] = {
     "roles": _Schema(
         "roles.csv",
@@ -187,7 +222,7 @@ _SCHEMAS: dict[str, _Schema] = {
             _Column("position", kind="int"),
             _Column("side", allowed=lambda: ("strategic", "tactical")),
             _Column("role", allowed=lambda: ("product_management", "product_marketing")),
-            _Column("role_basis", allowed=lambda: ("published", "inferred")),
+            _Column("role_basis", allowed=lambda: ("reading", "inferred")),
             _Column("name_2009"),
             _Column("name_current"),
         ),
@@ -212,7 +247,7 @@ _SCHEMAS: dict[str, _Schema] = {
             _Column("kpi"),
             _Column("role", allowed=_vocabulary_ids("roles")),
             _Column("measures"),
-            _Column("source"),
+            _Column("source", allowed=_source_keys),
         ),
     ),
     "traits": _Schema(
@@ -221,8 +256,23 @@ _SCHEMAS: dict[str, _Schema] = {
             _Column("id", kind="id"),
             _Column("trait"),
             _Column("role", allowed=_vocabulary_ids("roles")),
-            _Column("source"),
+            _Column("source", allowed=_source_keys),
         ),
+    ),
+    "sources": _Schema(
+        "sources.csv",
+        (
+            _Column("key"),
+            _Column("kind", allowed=lambda: ("article", "framework", "book", "survey", "practice")),
+            _Column("title"),
+            _Column("author", required=False),
+            _Column("publisher"),
+            _Column("year", required=False),
+            _Column("url", required=False),
+            _Column("cited_for"),
+        ),
+        index="key",
+        checks=(_check_source_keys,),
     ),
     "tasks": _Schema(
         "tasks.csv",
@@ -230,10 +280,11 @@ _SCHEMAS: dict[str, _Schema] = {
             _Column("id", kind="id"),
             _Column("title"),
             _Column("description"),
-            _Column("source", allowed=lambda: SOURCES),
+            _Column("source", allowed=_source_keys),
             _Column("horizon", allowed=_vocabulary_ids("horizons")),
             _Column("pragmatic_box", required=False, allowed=_grid_ids),
             _Column("pragmatic_role", allowed=_vocabulary_ids("roles")),
+            _Column("pragmatic_basis", allowed=lambda: _BASES),
             _Column("blackblot_owner", allowed=_vocabulary_ids("blackblot_roles")),
             _Column("corner", allowed=_vocabulary_ids("corners")),
             _Column("pragmatic_explanation"),
@@ -241,7 +292,7 @@ _SCHEMAS: dict[str, _Schema] = {
             _Column("horizon_explanation"),
             _Column("corner_explanation"),
         ),
-        checks=(_check_task_boxes,),
+        checks=(_check_task_boxes, _check_task_basis),
     ),
 }
 
@@ -364,6 +415,16 @@ def load_tasks(path: PathLike | None = None) -> pd.DataFrame:
 def load_pragmatic_grid(path: PathLike | None = None) -> pd.DataFrame:
     """Return the 37 boxes of the classic Pragmatic grid with column, position, side and role."""
     return _load("pragmatic_grid", path)
+
+
+def load_sources(path: PathLike | None = None) -> pd.DataFrame:
+    """Return the course's sources indexed by their readable key (``prodpad-2022``, ...).
+
+    Each row has the kind (article, framework, book, survey, practice), title, author,
+    publisher, year, URL where known, and what the course cites it for. The ``source``
+    columns of the tasks, KPIs and traits use these keys; ``docs/sources.md`` lists them.
+    """
+    return _load("sources", path)
 
 
 def load_pragmatic_columns(path: PathLike | None = None) -> pd.DataFrame:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -11,16 +12,11 @@ import pytest
 
 import course_lib
 from course_lib import ContentError
+from course_lib._content import load_sources
 
 DATA = Path(course_lib.__file__).parent / "data"
+ROOT = Path(__file__).resolve().parents[1]
 COLUMN_ORDER = ["market", "focus", "business", "planning", "programs", "readiness", "support"]
-ARTICLES = {
-    "000_401edf7ead788c7e.txt",
-    "001_8e1c22e2e9ccc3da.txt",
-    "002_14ae32c3b28c7b45.txt",
-    "003_65557fe5223f3bed.txt",
-    "004_dcc468732dd26dac.txt",
-}
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +86,7 @@ def test_pragmatic_partition_puts_pm_left_and_pmm_right_with_planning_inferred()
     assert (left["role"] == "product_management").all()
     assert (right["role"] == "product_marketing").all()
     assert (planning["role_basis"] == "inferred").all()
-    assert (grid.drop(planning.index)["role_basis"] == "published").all()
+    assert (grid.drop(planning.index)["role_basis"] == "reading").all()
     assert set(planning[planning["role"] == "product_marketing"].index) == {
         "positioning",
         "buying_process",
@@ -130,9 +126,11 @@ def test_catalog_has_at_least_45_sourced_and_explained_tasks(tasks: pd.DataFrame
 
 
 def test_catalog_covers_every_article_and_both_frameworks(tasks: pd.DataFrame) -> None:
-    sources = set(tasks["source"])
-    assert sources >= ARTICLES
-    assert {"pragmatic_framework", "blackblot_pmtk"} & sources
+    sources = load_sources()
+    cited = set(tasks["source"])
+    assert len(sources.index[sources["kind"] == "article"]) == 5
+    assert cited >= set(sources.index[sources["kind"] == "article"])
+    assert {"pragmatic-framework", "blackblot-pmtk"} <= cited
 
 
 def test_every_task_label_is_in_its_vocabulary(tasks: pd.DataFrame) -> None:
@@ -282,3 +280,148 @@ def test_kpi_with_unknown_role_is_reported(tmp_path: Path) -> None:
     text = _bundled("kpis.csv").replace(",product_management,", ",product_mgmt,", 1)
     with pytest.raises(ContentError, match=r"kpis\.csv: line 2, column 'role': unknown value"):
         _parse(_SCHEMAS["kpis"], _write(tmp_path, "kpis.csv", text))
+
+
+# --------------------------------------------------------------------------- coverage and sources
+def test_every_box_of_the_grid_has_a_task_with_both_assignments_and_explanations(
+    tasks: pd.DataFrame,
+) -> None:
+    grid = course_lib.load_pragmatic_grid()
+    explanations = [c for c in tasks.columns if c.endswith("_explanation")]
+    blackblot = set(course_lib.load_blackblot_roles().index)
+    uncovered = []
+    for box in grid.index:
+        boxed = tasks[tasks["pragmatic_box"] == box]
+        complete = boxed[
+            boxed["pragmatic_role"].ne("")
+            & boxed["blackblot_owner"].isin(blackblot)
+            & (boxed[explanations].apply(lambda column: column.str.len()) >= 40).all(axis=1)
+        ]
+        if complete.empty:
+            uncovered.append(box)
+    assert not uncovered, f"boxes without a fully explained task: {uncovered}"
+
+
+def test_pragmatic_basis_says_whose_call_each_label_is(tasks: pd.DataFrame) -> None:
+    grid = course_lib.load_pragmatic_grid()
+    kinds = load_sources()["kind"]
+    for task, row in tasks.iterrows():
+        box, role, basis = row["pragmatic_box"], row["pragmatic_role"], row["pragmatic_basis"]
+        if box and role in {grid.at[box, "role"], "marcom"}:
+            assert basis == grid.at[box, "role_basis"], task
+        else:
+            assert basis in {"article", "course"}, task
+        if basis == "article":
+            assert kinds[row["source"]] == "article", task
+    boxless = tasks[tasks["pragmatic_box"] == ""]
+    assert set(boxless["pragmatic_basis"]) == {"article", "course"}
+
+
+# Words that tell a reader which horizon a task serves (lesson 02), one pattern per horizon.
+HORIZON_CUES = {
+    "current": r"today|on sale|current|existing|in flight|this quarter|\bnow\b|price list|recent",
+    "next": r"\bnext\b|upcoming|coming|launch|release|ship",
+    "future": r"future|years|long-range|not yet|nobody has started|long run|before committing",
+}
+
+
+def test_every_task_description_signals_its_horizon(tasks: pd.DataFrame) -> None:
+    text = (tasks["title"] + " " + tasks["description"]).str.lower()
+    silent = [
+        task
+        for task, horizon in tasks["horizon"].items()
+        if not re.search(HORIZON_CUES[horizon], text[task])
+    ]
+    assert not silent, f"descriptions that do not say which horizon they serve: {silent}"
+
+
+def _edited_catalog(tmp_path: Path, task: str, **changes: str) -> Path:
+    frame = course_lib.load_tasks().reset_index()
+    for column, value in changes.items():
+        frame.loc[frame["id"] == task, column] = value
+    path = tmp_path / "tasks.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_a_basis_that_does_not_fit_the_box_is_reported(tmp_path: Path) -> None:
+    tasks = course_lib.load_tasks()
+    boxed = tasks[(tasks["pragmatic_basis"] == "reading")].index[0]
+    with pytest.raises(ContentError, match=rf"task '{boxed}'.*marks 'reading'; use that"):
+        course_lib.load_tasks(_edited_catalog(tmp_path, boxed, pragmatic_basis="course"))
+    boxless = tasks[tasks["pragmatic_box"] == ""].index[0]
+    with pytest.raises(ContentError, match=r"no box gives this role.*'article' or 'course'"):
+        course_lib.load_tasks(_edited_catalog(tmp_path, boxless, pragmatic_basis="reading"))
+    article = tasks[tasks["pragmatic_basis"] == "article"].index[0]
+    with pytest.raises(ContentError, match=r"source 'blackblot-pmtk' is a framework"):
+        course_lib.load_tasks(_edited_catalog(tmp_path, article, source="blackblot-pmtk"))
+    with pytest.raises(ContentError, match=r"column 'pragmatic_basis': unknown value 'published'"):
+        course_lib.load_tasks(_edited_catalog(tmp_path, boxed, pragmatic_basis="published"))
+
+
+def test_every_source_is_a_readable_key_listed_in_docs(tasks: pd.DataFrame) -> None:
+    sources = load_sources()
+    cited = set(tasks["source"]) | set(course_lib.role_kpis()["source"])
+    cited |= set(course_lib.role_traits()["source"])
+    assert cited <= set(sources.index)
+    assert {"article", "framework"} <= set(sources["kind"])
+    listing = (ROOT / "docs" / "sources.md").read_text(encoding="utf-8").replace("*", "").lower()
+    for key, source in sources.iterrows():
+        assert f"`{key}`" in listing, key
+        assert str(source["title"]).split(" (")[0].split(":")[0].lower() in listing, key
+    for path in [ROOT / "README.md", *sorted((ROOT / "course").glob("*.ipynb"))]:
+        text = path.read_text(encoding="utf-8")
+        for key in re.findall(r"\[([a-z0-9]+(?:-[a-z0-9]+)+)\]", text):
+            assert key in sources.index, f"{path.name} cites unknown source [{key}]"
+
+
+def test_unknown_or_unreadable_source_keys_are_reported(tmp_path: Path) -> None:
+    task = course_lib.load_tasks().index[0]
+    with pytest.raises(ContentError, match=r"column 'source': unknown value 'seed-9'"):
+        course_lib.load_tasks(_edited_catalog(tmp_path, task, source="seed-9"))
+    text = _bundled("sources.csv").replace("\nprodpad-2022,", "\nProdPad 2022,", 1)
+    with pytest.raises(ContentError, match=r"line 3, column 'key': 'ProdPad 2022' is not a read"):
+        load_sources(_write(tmp_path, "sources.csv", text))
+
+
+# Every file a trainee or instructor gets; none may point outside the repository.
+SHIPPED = ["README.md", "docs", "course", "course_lib", "solutions", "exercises"]
+OUTSIDE = re.compile(
+    r"(?<![\w.])/(?:work|home|root|tmp|mnt|opt|srv|Users)/"  # absolute machine paths
+    r"|\bshared/|domain\.md"  # the team's notes
+    r"|\b\d{3}_[0-9a-f]{16}\b"  # hashed file names of the source articles
+)
+INTERNAL_NOTES = re.compile(r"in our copy|not confirmed|\bseed \d{3}\b|\[\d{3}\]", re.IGNORECASE)
+
+
+def _shipped_texts() -> list[tuple[Path, str]]:
+    files = []
+    for name in SHIPPED:
+        top = ROOT / name
+        found = [top] if top.is_file() else sorted(top.rglob("*"))
+        for path in found:
+            readable = path.suffix in {".md", ".py", ".csv", ".ipynb", ".j2", ".html", ".toml"}
+            if readable and not {".ipynb_checkpoints", "__pycache__"} & set(path.parts):
+                files.append((path, path.read_text(encoding="utf-8")))
+    return files
+
+
+def test_nothing_shipped_points_outside_the_repository() -> None:
+    texts = _shipped_texts()
+    assert len(texts) > 40
+    for path, text in texts:
+        where = path.relative_to(ROOT)
+        assert not OUTSIDE.search(text), f"{where}: {OUTSIDE.search(text)}"
+        for link in re.findall(r"(?:\.\./)+[\w./-]*", text):
+            target = (path.parent / link).resolve()
+            assert target.is_relative_to(ROOT), f"{where}: {link} leaves the repository"
+
+
+def test_trainees_see_source_keys_not_internal_notes() -> None:
+    lessons = sorted((ROOT / "course").glob("*.ipynb"))
+    data = sorted(DATA.glob("*.csv"))
+    notebooks = sorted((ROOT / "solutions").rglob("*.ipynb"))
+    for path in [*lessons, *data, *notebooks, ROOT / "docs" / "sources.md"]:
+        text = path.read_text(encoding="utf-8")
+        found = INTERNAL_NOTES.search(text)
+        assert not found, f"{path.relative_to(ROOT)}: {found.group(0)!r}"

@@ -113,7 +113,7 @@ def test_check_kpi_owners_asks_only_named_kpis_and_lists_valid_ids() -> None:
     table = result.table.set_index("task")
     assert result.n_total == 2
     assert result.n_correct == 1
-    assert "001" in table.at["reviews", "explanation"]
+    assert "prodpad-2022" in table.at["reviews", "explanation"]
     assert "feature_usage" in table.at["nps", "explanation"]
 
 

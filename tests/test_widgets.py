@@ -17,27 +17,27 @@ from course_lib._partitions import role_horizon_table, role_spans
 from course_lib.widgets import KEYBOARD_HINT, RoleHorizonView, SortingBoard, role_horizon_view
 
 HEADER = (
-    "id,title,description,source,horizon,pragmatic_box,pragmatic_role,blackblot_owner,corner,"
-    "pragmatic_explanation,blackblot_explanation,horizon_explanation,corner_explanation"
+    "id,title,description,source,horizon,pragmatic_box,pragmatic_role,pragmatic_basis,blackblot_owner,"
+    "corner,pragmatic_explanation,blackblot_explanation,horizon_explanation,corner_explanation"
 )
 # A small catalog of our own, so that these tests do not depend on the course's content.
 ROWS = [
-    "t_requirements,Write the requirements,Say what the product must do.,pragmatic_framework,"
-    "next,requirements,product_management,product_planner,technical,"
+    "t_requirements,Write the requirements,Say what the product must do.,pragmatic-framework,"
+    "next,requirements,product_management,inferred,product_planner,technical,"
     "PRAG-requirements,BB-requirements,HOR-requirements,CORNER-requirements",
-    "t_positioning,Position the product,Decide how buyers should see it.,pragmatic_framework,"
-    "current,positioning,product_marketing,product_marketer,marketing,"
+    "t_positioning,Position the product,Decide how buyers should see it.,pragmatic-framework,"
+    "current,positioning,product_marketing,inferred,product_marketer,marketing,"
     "PRAG-positioning,BB-positioning,HOR-positioning,CORNER-positioning",
-    "t_ads,Run ads & <b>banners</b>,Place the ads.,pragmatic_framework,"
-    "current,,marcom,marcom_manager,marketing,PRAG-ads,BB-ads,HOR-ads,CORNER-ads",
-    "t_roadmap,Manage the roadmap,Plan what comes next.,pragmatic_framework,"
-    "future,product_roadmap,product_management,product_planner,strategy,"
+    "t_ads,Run ads & <b>banners</b>,Place the ads.,pragmatic-framework,"
+    "current,,marcom,course,marcom_manager,marketing,PRAG-ads,BB-ads,HOR-ads,CORNER-ads",
+    "t_roadmap,Manage the roadmap,Plan what comes next.,pragmatic-framework,"
+    "future,product_roadmap,product_management,reading,product_planner,strategy,"
     "PRAG-roadmap,BB-roadmap,HOR-roadmap,CORNER-roadmap",
-    "t_checkins,Hold check-ins,Meet every week.,pragmatic_framework,"
-    "current,,shared,director_of_products,strategy,"
+    "t_checkins,Hold check-ins,Meet every week.,pragmatic-framework,"
+    "current,,shared,course,director_of_products,strategy,"
     "PRAG-checkins,BB-checkins,HOR-checkins,CORNER-checkins",
-    "t_old_pm,Support current releases,Answer questions on today's product.,pragmatic_framework,"
-    "current,,product_management,product_planner,technical,"
+    "t_old_pm,Support current releases,Answer questions on today's product.,pragmatic-framework,"
+    "current,,product_management,course,product_planner,technical,"
     "PRAG-old,BB-old,HOR-old,CORNER-old",
 ]
 IDS = ["t_requirements", "t_positioning", "t_ads"]
