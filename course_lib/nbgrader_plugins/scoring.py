@@ -11,6 +11,7 @@ points. The cell's source becomes the visible format check the trainee was given
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from nbconvert.exporters.exporter import ResourcesDict
@@ -109,7 +110,8 @@ class ScoreHandedOverAnswers(NbGraderPreprocessor):  # type: ignore[misc]
         stopped = cell.metadata.get(METADATA_KEY, {}).get("not_run")
         if stopped:
             return Received("not_run", note=f"the test cell did not run ({stopped}): scored 0")
-        outputs: list[dict[str, Any]] = [dict(output) for output in cell.get("outputs", [])]
+        # Plain JSON again (nbformat hands out dict subclasses), so exact-type checks hold.
+        outputs: list[dict[str, Any]] = json.loads(json.dumps(cell.get("outputs", [])))
         return receive(item, outputs)
 
     @staticmethod

@@ -266,9 +266,9 @@ def write_cohort(course_root: Path, assignment: str, kinds: Mapping[str, str], s
 def expected_score(assignment: str, kind: str) -> float:
     """Return the total autograde score nbgrader gives a submission of ``kind``.
 
-    Manually graded items are not included (they await the instructor). An
-    ``cheat_input_transformer`` submission gets full marks from nbgrader: only the evidence
-    audit catches it (:func:`expected_flagged`).
+    Manually graded items are not included (they await the instructor). Cheats get no more
+    than the answers they hold: the grader scores what each test cell hands over, with keys
+    the kernel never sees.
     """
     if kind not in SUBMISSION_KINDS:
         raise ValueError(
@@ -279,7 +279,7 @@ def expected_score(assignment: str, kind: str) -> float:
     total = spec.autograded_points
     if kind in ("correct", "grade_cell_deleted", "grade_cell_duplicated", "grade_cell_split"):
         return total
-    if kind in ("grade_cell_retyped", "cheat_input_transformer"):
+    if kind == "grade_cell_retyped":
         return total
     if kind == "raising":
         return total - items[-1].points
@@ -313,26 +313,14 @@ class AuditExpectation:
         """Whether the audit must flag the submission at all."""
         return bool(self.checks)
 
-    @property
-    def evidence_fails(self) -> bool:
-        """Whether the evidence checks (one valid line per test, equal to the gradebook's
-        score) must fail, as opposed to other findings such as changed grade cells."""
-        return bool(self.checks & _EVIDENCE_CHECKS)
-
-
-_EVIDENCE_CHECKS = frozenset(
-    {"evidence_missing", "evidence_duplicated", "evidence_invalid", "gradebook_differs"}
-)
-
 
 def expected_flagged(assignment: str, kind: str) -> AuditExpectation:
     """Return what the audit must flag for a submission of ``kind`` to ``assignment``.
 
-    The audit flags a grade nbgrader got wrong or could not compute (the input-transformer
-    cheat: no evidence, and a literal or re-run score below nbgrader's full marks; the
-    unreadable notebook: not graded) and grade cells the trainee changed, even where nbgrader
-    repaired them and graded correctly. Every other kind, cheats defeated inside the kernel
-    and a deleted answer cell included, leaves nothing to flag.
+    The audit flags a submission nbgrader could not grade (the unreadable notebook), grade
+    cells the trainee changed (nbgrader repaired them and graded fairly), and test cells that
+    handed nothing over (the input-transformer cheat). Every other kind, cheats that only
+    reach their own answers and a deleted answer cell included, leaves nothing to flag.
     """
     if kind not in SUBMISSION_KINDS:
         raise ValueError(
@@ -341,7 +329,6 @@ def expected_flagged(assignment: str, kind: str) -> AuditExpectation:
     specs = load_assignment_specs()
     if assignment not in specs:
         raise ValueError(f"unknown assignment {assignment!r}; expected one of: {', '.join(specs)}")
-    items = _autograded(specs[assignment])
     if kind == "malformed_json":
         return AuditExpectation(
             kind,
@@ -356,17 +343,12 @@ def expected_flagged(assignment: str, kind: str) -> AuditExpectation:
             "but the instructor should know",
         )
     if kind == "cheat_input_transformer":
-        checks = {"evidence_missing"}
-        if any(item.kind == "sort" for item in items):
-            checks.add("rescore_differs")
-        if any(item.kind != "sort" for item in items):
-            checks.add("rerun_differs")
         return AuditExpectation(
             kind,
-            frozenset(checks),
-            "the hidden tests never ran (nbgrader gave full marks): no evidence, and the answers "
-            "re-scored outside the kernel earn less",
+            frozenset({"handover_missing"}),
+            "the transformer rewrote every test cell, so none handed its answer over: the "
+            "grader gave 0, and the instructor should know why",
         )
     return AuditExpectation(
-        kind, frozenset(), "the grade is backed by valid evidence and the grade cells are intact"
+        kind, frozenset(), "every test cell handed its answer over and the grade cells are intact"
     )
