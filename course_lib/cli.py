@@ -133,13 +133,13 @@ def build_parser() -> argparse.ArgumentParser:
     audit = commands.add_parser(
         "audit",
         parents=[course, quiet],
-        help="integrity check of a graded cohort, outside the kernel",
+        help="what the instructor should know about a graded cohort, beyond its scores",
         description=_wrap(
-            "Read each submission's sorting answers as data (no execution) from its "
-            "autograded notebook, what nbgrader graded, re-score them with the key, and flag "
-            "every student whose nbgrader score differs, whose submitted grade cells differ "
-            "from the release, or whose graded cells lack valid evidence lines; computed "
-            "answers are re-run in a fresh kernel with the original tests. Writes "
+            "Read the grading log, the submitted notebooks and what the grader recorded in "
+            "each autograded one (nothing runs), and flag submissions nbgrader could not "
+            "grade, grade cells changed from the release, test cells that handed no answer "
+            "over (rewritten by the trainee's code) or handed over a malformed one, kernels "
+            "that died or hung, and gradebook scores changed after grading. Writes "
             "reports/audit.csv and prints a summary; exit 1 when anything is flagged."
         ),
         epilog=EXIT_CODES,

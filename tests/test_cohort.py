@@ -16,10 +16,7 @@ from course_lib._pipeline.demo.cohort import (
     expected_score,
     write_cohort,
 )
-from course_lib.grading.answers import read_literal_answers
-from course_lib.grading.evidence import evidence_digest, read_evidence
 from course_lib.grading.items import assignment_ids, load_assignment_specs
-from course_lib.grading.keys import read_keys
 
 ASSIGNMENT_IDS = assignment_ids()
 
@@ -61,16 +58,13 @@ def test_expected_flagged_says_what_the_audit_must_flag_and_why() -> None:
         for kind in ("grade_cell_deleted", "grade_cell_duplicated", "grade_cell_split",
                      "grade_cell_retyped", "grade_cell_edited"):  # fmt: skip
             expected = expected_flagged(assignment, kind)
-            assert expected.checks == {"grade_cell_changed"} and not expected.evidence_fails
+            assert expected.checks == {"grade_cell_changed"}
         assert expected_flagged(assignment, "malformed_json").checks == {"not_graded"}
         cheat = expected_flagged(assignment, "cheat_input_transformer")
-        assert "evidence_missing" in cheat.checks and cheat.evidence_fails
+        assert cheat.checks == {"handover_missing"}
+        assert expected_score(assignment, "cheat_input_transformer") == 0  # no more than blank
         for kind in ("correct", "partial", "blank", "answer_cell_deleted", "cheat_builtins"):
             assert not expected_flagged(assignment, kind).flagged
-    sorts = expected_flagged("a1_roles", "cheat_input_transformer").checks
-    computed = expected_flagged("a4_team_audit", "cheat_input_transformer").checks
-    assert sorts == {"evidence_missing", "rescore_differs"}
-    assert computed == {"evidence_missing", "rerun_differs"}
     with pytest.raises(ValueError, match="unknown assignment 'a9'"):
         expected_flagged("a9", "correct")
     with pytest.raises(ValueError, match="unknown submission kind 'nope'"):
@@ -152,39 +146,35 @@ def test_the_timeout_names_the_question_and_later_cells_still_run(
         if output.get("name") == "stdout"
     )
     assert f"[{first.item}] no answer" in test_output and "time limit" in test_output
-    assert len(read_evidence(path)) == len([i for i in SPECS[assignment].items if i.autograded])
+    handed = [
+        cell["metadata"].get("pmcourse", {}).get("handover")
+        for cell in cells
+        if cell["metadata"].get("nbgrader", {}).get("grade_id", "").startswith("test_")
+    ]
+    assert handed and handed[0] == "not_defined" and handed.count("missing") == 0
 
 
 @pytest.mark.nbgrader
 @pytest.mark.slow
 @pytest.mark.parametrize("assignment", ASSIGNMENT_IDS)
-def test_evidence_verifies_for_everyone_but_the_flagged(course: Path, assignment: str) -> None:
-    """The audit's evidence checks: one valid line per test, matching the gradebook."""
-    keys = read_keys(course / "solutions" / assignment / f"{assignment}.ipynb")
-    scores = gradebook_scores(course, assignment)
-    items = [item for item in SPECS[assignment].items if item.autograded]
+def test_every_test_cell_hands_over_except_where_the_audit_must_flag(
+    course: Path, assignment: str
+) -> None:
+    """The grader records each hand-over; only the transformer cheat leaves none."""
     for student, kind in COHORT.items():
         if kind == "malformed_json":
             continue
-        folder = Path(student) / assignment / f"{assignment}.ipynb"
-        evidence = read_evidence(course / "autograded" / folder)
-        answers = read_literal_answers(course / "autograded" / folder)  # what was graded
-        problems = []
-        for item in items:
-            lines = [line for line in evidence if line.grade_id == item.grade_id]
-            if len(lines) != 1 or lines[0].cell_grade_id != item.grade_id:
-                problems.append(f"{item.grade_id}: {len(lines)} evidence line(s)")
-                continue
-            literal = answers.get(item.answer_grade_id) if item.kind == "sort" else None
-            answer = getattr(literal, "value", None)
-            digest = evidence_digest(
-                keys[item.grade_id].secret, item.grade_id, lines[0].score, answer
-            )
-            if lines[0].digest != digest:
-                problems.append(f"{item.grade_id}: digest does not verify")
-            if lines[0].score != pytest.approx(scores[student][item.grade_id], abs=1e-4):
-                problems.append(f"{item.grade_id}: evidence and gradebook differ")
-        assert bool(problems) == expected_flagged(assignment, kind).evidence_fails, (
+        path = course / "autograded" / student / assignment / f"{assignment}.ipynb"
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        statuses = {
+            cell["metadata"]["nbgrader"]["grade_id"]: cell["metadata"]["pmcourse"]["handover"]
+            for cell in cells
+            if "pmcourse" in cell["metadata"] and "handover" in cell["metadata"]["pmcourse"]
+        }
+        autograded = [item.grade_id for item in SPECS[assignment].items if item.autograded]
+        assert sorted(statuses) == sorted(autograded), (student, statuses)
+        missing = "missing" in statuses.values()
+        assert missing == ("handover_missing" in expected_flagged(assignment, kind).checks), (
             student,
-            problems,
+            statuses,
         )

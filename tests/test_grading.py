@@ -1,12 +1,9 @@
-"""Unit tests of course_lib.grading, the hidden-test source and the nbgrader plugins."""
+"""Unit tests of course_lib.grading: format check, keys, hand-over, scoring, and the plugins."""
 
 from __future__ import annotations
 
 import ast
-import contextlib
 import hashlib
-import hmac
-import io
 import itertools
 import json
 import subprocess
@@ -18,17 +15,18 @@ import pandas as pd
 import pytest
 
 from course_lib.grading.answers import CodeAnswer, LiteralAnswer, read_literal_answers
-from course_lib.grading.check import check_answer
-from course_lib.grading.evidence import evidence_digest, evidence_line, read_evidence
+from course_lib.grading.check import AnswerFormatError, check_answer, validate_answer
+from course_lib.grading.handover import HANDOVER_LIMIT, HANDOVER_MIME, handover_payload
 from course_lib.grading.hidden import (
     EXPLANATION_LITERAL,
     FRAMEWORK_LITERALS,
-    alias_table,
     render_hidden_test,
+    render_test_cell,
 )
 from course_lib.grading.items import assignment_ids, item_spec, load_assignment_specs
-from course_lib.grading.keys import read_keys
-from course_lib.grading.scoring import canonical_json, score_item, score_sort
+from course_lib.grading.keys import read_cell_key, read_keys
+from course_lib.grading.received import receive
+from course_lib.grading.scoring import judge, score_item, score_sort
 
 ASSIGNMENT_IDS = assignment_ids()
 
@@ -104,7 +102,7 @@ def test_a_clean_report_says_what_remains_and_never_that_all_passed() -> None:
     report = check_answer("a1_roles", "roles", dict.fromkeys(ids, "PMM"))  # aliases accepted
     assert report.ok
     text = str(report) + report._repr_html_()
-    assert "format OK" in text and "Hidden tests score this answer" in text
+    assert "format OK" in text and "The grader scores this answer" in text
     assert "passed" not in text.casefold()
 
 
@@ -187,49 +185,7 @@ def test_score_item_for_tables_values_and_sets() -> None:
     assert score_item(ids, ["ana", "zed"], ["ana", "dev"]) == ids.points / 3
 
 
-# --------------------------------------------------------------------------- evidence
-
-
-def test_evidence_digest_is_an_hmac_of_grade_id_score_and_canonical_answer() -> None:
-    answer = {"b": "PM", "a": None, 3: "x", "c": 4}
-    assert canonical_json(answer) == '{"a":null,"b":"PM","c":null}'
-    assert canonical_json(type("D", (dict,), {})(a="PM")) == "null"
-    message = b'test_roles|2.5000|{"a":null,"b":"PM","c":null}'
-    expected = hmac.new(b"s3cret", message, hashlib.sha256).hexdigest()
-    assert evidence_digest("s3cret", "test_roles", 2.5, answer) == expected
-    assert evidence_line("s3cret", "test_x", 1, None).startswith("PMCOURSE-EVIDENCE test_x 1.0000 ")
-
-
-def test_read_evidence_only_from_grade_cells(tmp_path: Path) -> None:
-    line = evidence_line("k", "test_roles", 2.0, None)
-    notebook = {
-        "cells": [
-            _code_cell("test_roles", [_stream(f"[roles] ...\n{line}\n")], grade=True),
-            _code_cell(None, [_stream(f"{evidence_line('k', 'test_kpis', 3.0, None)}\n")]),
-            _code_cell("test_kpis", [_stream("PMCOURSE-EVIDENCE test_kpis 3 short\n")], grade=True),
-        ]
-    }
-    path = tmp_path / "a1_roles.ipynb"
-    path.write_text(json.dumps(notebook))
-    [found] = read_evidence(path)
-    assert (found.cell_grade_id, found.grade_id, found.score) == ("test_roles", "test_roles", 2.0)
-
-
-def _stream(text: str) -> dict[str, Any]:
-    return {"output_type": "stream", "name": "stdout", "text": text}
-
-
-def _code_cell(grade_id: str | None, outputs: list[Any], grade: bool = False) -> dict[str, Any]:
-    nbgrader = {"grade_id": grade_id, "grade": grade, "solution": not grade} if grade_id else {}
-    return {
-        "cell_type": "code",
-        "metadata": {"nbgrader": nbgrader} if nbgrader else {},
-        "outputs": outputs,
-        "source": "",
-    }
-
-
-# --------------------------------------------------------------------------- reading notebooks
+# --------------------------------------------------------------------------- reading
 
 
 def test_read_literal_answers_reads_sorts_without_running_them(tmp_path: Path) -> None:
@@ -259,13 +215,16 @@ def test_read_literal_answers_reads_sorts_without_running_them(tmp_path: Path) -
         assert read.problem
 
 
-def test_read_keys_reads_key_secret_and_tolerance_from_hidden_tests() -> None:
+def test_read_keys_reads_each_key_from_its_test_cell() -> None:
     assert set(KEYS["a1_roles"]) == {"test_roles", "test_kpis"}
-    secrets = {a: {key.secret for key in keys.values()} for a, keys in KEYS.items()}
-    assert all(len(found) == 1 for found in secrets.values())  # one secret per assignment
-    assert len(set.union(*secrets.values())) == len(ASSIGNMENT_IDS)
-    assert KEYS["a3_frameworks"]["test_agreement"].tolerance == 0.005
     assert set(_key("a1_roles", "roles")) == set(item_spec("a1_roles", "roles").ids)
+    # Tolerances live in the items file, once; the hidden regions carry keys only.
+    assert item_spec("a3_frameworks", "agreement").tolerance == 0.005
+    assert all(key.tolerance is None for keys in KEYS.values() for key in keys.values())
+    with pytest.raises(ValueError, match="has no ### BEGIN HIDDEN TESTS region"):
+        read_cell_key("test_x", "validate_answer('a1_roles', 'roles')")
+    with pytest.raises(ValueError, match="lacks a literal _KEY"):
+        read_cell_key("test_x", "### BEGIN HIDDEN TESTS\n_KEY = dict(a=1)\n### END HIDDEN TESTS")
 
 
 # --------------------------------------------------------------------------- hidden tests
@@ -318,27 +277,34 @@ def _frameworks(region: str) -> dict[str, dict[str, tuple[str, str]]]:
     }
 
 
-def test_every_hidden_region_is_the_shared_template_with_its_own_key() -> None:
+def test_every_test_cell_is_the_shared_template_with_its_own_key() -> None:
     assert len(HIDDEN) == sum(
         1 for spec in SPECS.values() for item in spec.items if item.autograded
     )
     for assignment, grade_id, region in HIDDEN:
         spec = item_spec(assignment, grade_id)
         key = KEYS[assignment][grade_id]
-        rendered = render_hidden_test(
-            kind=spec.kind,
-            grade_id=spec.grade_id,
-            item=spec.item,
-            points=spec.points,
-            variable=spec.answer_variable,
-            secret=key.secret,
-            key=key.key,
-            label_kind=spec.label_kind,
-            tolerance=spec.tolerance,
-            frameworks=_frameworks(region),
-            explanations=key.explanations or None,
+        source = next(
+            _source(cell)
+            for cell in _cells(SOLUTIONS[assignment])
+            if cell["metadata"].get("nbgrader", {}).get("grade_id") == grade_id
         )
-        assert _ruff_format(region) == _ruff_format(rendered), grade_id
+        rendered = render_test_cell(
+            spec, key.key, frameworks=_frameworks(region), explanations=key.explanations or None
+        )
+        assert _ruff_format(source) == _ruff_format(rendered), grade_id
+
+
+def test_hidden_regions_are_inert_literals_only() -> None:
+    """Nothing in a hidden region runs: each statement assigns one literal to a constant."""
+    for _, grade_id, region in HIDDEN:
+        body = ast.parse(region).body
+        assert body, grade_id
+        for node in body:
+            assert isinstance(node, ast.Assign), (grade_id, ast.dump(node)[:80])
+            assert [target.id for target in node.targets if isinstance(target, ast.Name)]
+            ast.literal_eval(node.value)
+        assert "_SECRET" not in region and "import" not in region, grade_id
 
 
 def test_every_graded_sort_explains_each_expected_label_in_its_hidden_test() -> None:
@@ -369,13 +335,11 @@ def test_every_graded_sort_explains_each_expected_label_in_its_hidden_test() -> 
 
 def test_explanations_are_rendered_only_for_sorts_and_checked() -> None:
     key = {"t1": "product_management", "t2": "marcom"}
-    common: dict[str, Any] = dict(
-        grade_id="test_x", item="x", points=1.0, variable="x", secret="s", key=key
-    )
+    common: dict[str, Any] = dict(item="x", key=key)
     why = {"t1": "Listens to the market.", "t2": "Marcom executes the campaign."}
     region = render_hidden_test(kind="sort", label_kind="role", explanations=why, **common)
     assert '\n_EXPLAIN = {\n    "t1": "Listens to the market.",\n' in region
-    assert region.index("\n_KEY = {") < region.index("\n_EXPLAIN = {") < region.index("_ALIASES")
+    assert region.index("\n_KEY = {") < region.index("\n_EXPLAIN = {")
     with pytest.raises(ValueError, match="exactly the key's tasks, in the key's order"):
         render_hidden_test(kind="sort", label_kind="role", explanations={"t1": "x."}, **common)
     with pytest.raises(ValueError, match="exactly the key's tasks"):
@@ -428,9 +392,7 @@ def test_a1_roles_carries_both_framework_partitions_with_a_reason_per_task() -> 
 
 def test_framework_labels_are_rendered_only_for_sorts_and_checked() -> None:
     key = {"t1": "product_management", "t2": "marcom"}
-    common: dict[str, Any] = dict(
-        grade_id="test_x", item="x", points=1.0, variable="x", secret="s", key=key
-    )
+    common: dict[str, Any] = dict(item="x", key=key)
     good = {"t1": ("product_marketing", "outbound"), "t2": ("marcom", "executes")}
     region = render_hidden_test(
         kind="sort", label_kind="role", frameworks={"Blackblot": good}, **common
@@ -448,42 +410,7 @@ def test_framework_labels_are_rendered_only_for_sorts_and_checked() -> None:
         render_hidden_test(kind="set", frameworks={"Pragmatic": good}, **common)
 
 
-def test_hidden_alias_tables_agree_with_normalize_label() -> None:
-    from course_lib import label_choices, normalize_label
-
-    for kind in ("role", "horizon"):
-        table = alias_table(kind)
-        assert set(table.values()) == set(label_choices(kind))
-        for spelling, label in table.items():
-            assert normalize_label(kind, spelling) == label
-
-
-HOSTILE_NAMES: dict[str, Any] = {
-    name: (lambda *args, **kwargs: True)
-    for name in (
-        "len", "sum", "isinstance", "dict", "type", "float", "int", "str", "list", "set",
-        "sorted", "abs", "round", "all", "any", "print", "repr", "getattr", "hasattr", "min",
-        "max", "range", "zip", "enumerate", "iter", "next", "bool", "tuple", "hash", "id",
-    )
-}  # fmt: skip
-HOSTILE_NAMES |= {
-    "AssertionError": type("AssertionError", (Exception,), {}),
-    "NameError": type("NameError", (Exception,), {}),
-    "Exception": type("Exception", (BaseException,), {}),
-    "BaseException": type("BaseException", (Exception,), {}),
-}
-
-
-def _run_hidden(region: str, variable: str, answer: Any, hostile: bool) -> tuple[float, str]:
-    namespace: dict[str, Any] = dict(HOSTILE_NAMES) if hostile else {}
-    if answer is not _ABSENT:
-        namespace[variable] = answer
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(compile(region, "<hidden>", "exec"), namespace)
-    score = namespace["_score"]
-    assert score.__class__ is float
-    return score, out.getvalue()
+# --------------------------------------------------------------------------- hand-over
 
 
 _ABSENT = object()
@@ -533,42 +460,108 @@ def _answers_for(kind: str, key: Any) -> list[Any]:
     return [key, key[:1], [*key, "zed"], tuple(key), pd.Index(key), _Anything("x"), 3]
 
 
-@pytest.mark.parametrize("hostile", [False, True], ids=["plain", "patched_builtins"])
-def test_hidden_tests_score_like_score_item_and_leave_valid_evidence(hostile: bool) -> None:
-    for assignment, grade_id, region in HIDDEN:
-        spec = item_spec(assignment, grade_id)
-        key = KEYS[assignment][grade_id]
-        for answer in [*_answers_for(spec.kind, key.key), _ABSENT]:
-            given = None if answer is _ABSENT else answer
-            score, out = _run_hidden(region, spec.answer_variable, answer, hostile)
-            assert score == pytest.approx(score_item(spec, given, key.key)), (grade_id, answer)
-            [line] = [text for text in out.splitlines() if text.startswith("PMCOURSE-EVIDENCE")]
-            literal = given if spec.kind == "sort" else None
-            assert line == evidence_line(key.secret, grade_id, score, literal)
-            assert out.startswith(f"[{spec.item}] ")
+def _outputs(*payloads: dict[str, Any]) -> list[dict[str, Any]]:
+    """Test-cell outputs as the grader reads them: plain JSON, as they come from a kernel."""
+    outputs = [
+        {"output_type": "display_data", "metadata": {}, "data": {HANDOVER_MIME: payload}}
+        for payload in payloads
+    ]
+    loaded: list[dict[str, Any]] = json.loads(json.dumps(outputs))
+    return loaded
 
 
-def test_hidden_tests_give_a_message_and_zero_for_wrong_types() -> None:
-    for assignment, grade_id, region in HIDDEN:
-        spec = item_spec(assignment, grade_id)
-        score, out = _run_hidden(region, spec.answer_variable, _Always(), hostile=True)
-        assert score == 0.0
-        assert f"`{spec.answer_variable}` is a _Always" in out, out
-        score, out = _run_hidden(region, spec.answer_variable, _ABSENT, hostile=False)
-        assert score == 0.0 and "no answer" in out and "time limit" in out
+def _graded(spec: Any, answer: Any, key: Any) -> float:
+    """Hand ``answer`` over as the kernel would, receive it as the grader does, score it."""
+    namespace = {} if answer is _ABSENT else {spec.answer_variable: answer}
+    received = receive(
+        spec, _outputs(handover_payload(spec.grade_id, spec.answer_variable, namespace))
+    )
+    if not received.scorable:
+        return 0.0
+    return spec.points * judge(spec, received.answer, key).fraction
 
 
-def test_hidden_tests_print_no_key() -> None:
-    for assignment, grade_id, region in HIDDEN:
+def test_handed_over_answers_score_as_the_plain_answers_do() -> None:
+    """Exact-typed answers score as ``score_item`` scores them; cheats and wrong types get 0."""
+    for assignment, grade_id, _ in HIDDEN:
         spec = item_spec(assignment, grade_id)
         key = KEYS[assignment][grade_id].key
-        if spec.kind not in ("sort", "labels"):
-            continue
-        for answer in (dict.fromkeys(key, "x"), key):
-            _, out = _run_hidden(region, spec.answer_variable, answer, False)
-            assert not any(label in out for label in key.values() if label != "x"), out
-            for text in KEYS[assignment][grade_id].explanations.values():  # nor a reason
-                assert text[:30] not in out, out
+        for answer in [*_answers_for(spec.kind, key), _ABSENT]:
+            expected = 0.0 if answer is _ABSENT else score_item(spec, answer, key)
+            if isinstance(answer, (_Always, _Anything)):
+                expected = 0.0
+            assert _graded(spec, answer, key) == pytest.approx(expected), (grade_id, answer)
+        assert _graded(spec, key, key) == pytest.approx(spec.points), grade_id
+
+
+def test_the_handover_carries_plain_data_only() -> None:
+    spec = item_spec("a1_roles", "roles")
+    payload = handover_payload(spec.grade_id, "x", {"x": _Always({"a": "PM"})})
+    assert payload["type"] == "_Always" and payload["shape"] == "other" and "data" not in payload
+    payload = handover_payload(spec.grade_id, "x", {"x": {"a": _Anything("PM"), "b": None}})
+    assert payload["shape"] == "unconvertible"  # a str subclass is not text
+    frame = pd.DataFrame({"pm": [0.5, float("nan")]}, index=["ana", "bo"])
+    payload = handover_payload("t", "x", {"x": frame})
+    assert payload["data"] == {"ana": {"pm": 0.5}, "bo": {"pm": None}}
+    assert json.loads(json.dumps(payload)) == payload
+    huge = {f"task_{i}": "x" * 100 for i in range(HANDOVER_LIMIT // 50)}
+    assert handover_payload("t", "x", {"x": huge})["shape"] == "too_large"
+    assert handover_payload("t", "x", {}) == {"grade_id": "t", "variable": "x", "defined": False}
+
+
+def test_receive_takes_exactly_one_well_formed_handover_for_its_own_test() -> None:
+    spec = item_spec("a1_roles", "roles")
+    good = handover_payload(spec.grade_id, spec.answer_variable, {spec.answer_variable: {"a": "x"}})
+    assert receive(spec, _outputs(good)).scorable
+    assert receive(spec, []).status == "missing"
+    other = dict(good, grade_id="test_kpis")
+    assert receive(spec, _outputs(other)).status == "missing"  # another test's answer
+    assert receive(spec, _outputs(good, good)).status == "repeated"
+    forged_type = dict(good, type="Series")  # a mapping only ever comes from an exact dict
+    assert receive(spec, _outputs(forged_type)).status == "malformed"
+    for broken in (
+        dict(good, data=[1, 2]),
+        dict(good, data={"a": {"b": {"c": "d"}}}),
+        dict(good, shape="series", index=["a"], data=["x", "y"]),
+        dict(good, shape="nonsense"),
+    ):
+        assert receive(spec, _outputs(broken)).status == "malformed", broken
+    missing = receive(spec, _outputs(handover_payload(spec.grade_id, "roles_answer", {})))
+    assert missing.status == "not_defined" and "time limit" in missing.note
+
+
+def test_judge_explains_without_giving_the_key_away() -> None:
+    spec = item_spec("a1_roles", "roles")
+    key = _key("a1_roles", "roles")
+    wrong = dict.fromkeys(key, "marcom")
+    judgement = judge(spec, {**wrong, next(iter(key)): "Product Mgr"}, key)
+    assert judgement.notes[0] == "1 label(s) are not known labels"
+    assert judgement.notes[-1].endswith(f"of {len(key)} labelled right")
+    assert not any(label in " ".join(judgement.notes) for label in set(key.values()))
+    assert (
+        judge(spec, ["x"], key).notes[0] == "`roles_answer` is a list, not a plain dict: scored 0"
+    )
+
+
+def test_validate_answer_fails_on_blank_or_malformed_and_passes_on_any_well_formed() -> None:
+    ids = item_spec("a1_roles", "roles").ids
+    namespace = __import__("__main__").__dict__
+    try:
+        namespace["roles_answer"] = dict.fromkeys(ids)
+        with pytest.raises(AnswerFormatError, match="not answered yet"):
+            validate_answer("a1_roles", "roles")
+        namespace["roles_answer"] = {**dict.fromkeys(ids), ids[0]: "PM Typo"}
+        with pytest.raises(AnswerFormatError, match="unknown label"):
+            validate_answer("a1_roles", "roles")
+        namespace["roles_answer"] = {**dict.fromkeys(ids), ids[0]: "PM"}  # partial: passes
+        report = validate_answer("a1_roles", "roles")
+        assert report.ok and "Not answered yet" in report.summary and ids[1] in report.summary
+        namespace["roles_answer"] = dict.fromkeys(ids, "marcom")  # wrong, well formed: passes
+        assert validate_answer("a1_roles", "roles").ok
+    finally:
+        namespace.pop("roles_answer", None)
+    with pytest.raises(AnswerFormatError, match="not defined"):
+        validate_answer("a3_frameworks", "crosstab")
 
 
 # --------------------------------------------------------------------------- plugins

@@ -78,8 +78,10 @@ def test_release_generates_the_exercises_without_keys(course: Path) -> None:
     for name in ASSIGNMENTS:
         released = course / "exercises" / name / f"{name}.ipynb"
         assert released.is_file()
-        secret = next(iter(read_keys(course / "solutions" / name / f"{name}.ipynb").values()))
-        assert secret.secret not in released.read_text(encoding="utf-8")
+        text = released.read_text(encoding="utf-8")
+        assert "BEGIN HIDDEN TESTS" not in text and "_KEY" not in text
+        for key in read_keys(course / "solutions" / name / f"{name}.ipynb").values():
+            assert all(reason[:60] not in text for reason in key.explanations.values())
 
 
 def test_grade_gives_every_kind_its_expected_score(graded: Path) -> None:
@@ -128,12 +130,10 @@ def test_a_broken_submission_is_recorded_with_its_reason(graded: Path) -> None:
 
 
 def test_feedback_shows_results_but_never_hidden_tests(graded: Path) -> None:
-    secrets: set[str] = set()
     pairs: set[str] = set()
     reasons: set[str] = set()
     for name in ASSIGNMENTS:
         for key in read_keys(graded / "solutions" / name / f"{name}.ipynb").values():
-            secrets.add(key.secret)
             reasons |= set(key.explanations.values())
             if isinstance(key.key, dict):
                 pairs |= {
@@ -145,8 +145,6 @@ def test_feedback_shows_results_but_never_hidden_tests(graded: Path) -> None:
     assert len(files) == sum(len(kinds) for kinds in KINDS.values()) - 1  # not the broken one
     for path in files:
         text = path.read_text(encoding="utf-8")
-        for secret in secrets:
-            assert secret not in text, path
         assert "BEGIN HIDDEN TESTS" not in text and "_KEY" not in text, path
         assert "_EXPLAIN" not in text, path
         assert "PMCOURSE-EVIDENCE" not in text, path
@@ -287,34 +285,21 @@ def test_audit_flags_exactly_the_tampered_and_broken_submissions(
     # A deleted answer cell is audited on what nbgrader graded (the stub it put back): clean.
     assert ("a1_roles", "hal") not in found and ("a4_team_audit", "hal") not in found
     checks = {(row["assignment"], row["student"], row["check"]) for row in findings}
-    assert ("a1_roles", "eve", "evidence_missing") in checks
-    assert ("a4_team_audit", "eve", "rerun_differs") in checks
+    assert ("a1_roles", "eve", "handover_missing") in checks
+    assert ("a4_team_audit", "eve", "handover_missing") in checks
     assert ("a1_roles", "fay", "grade_cell_changed") in checks
     assert ("a1_roles", "dee", "not_graded") in checks
 
 
-def test_audit_without_an_autograded_notebook_rescores_the_submitted_one(
-    graded: Path, tmp_path: Path
-) -> None:
-    from nbgrader.api import Gradebook
-
+def test_audit_without_an_autograded_notebook_says_so(graded: Path, tmp_path: Path) -> None:
     copy = tmp_path / "course"
     shutil.copytree(graded, copy)
     shutil.rmtree(copy / "autograded" / "ann" / "a1_roles")
-    shutil.rmtree(copy / "autograded" / "cy" / "a1_roles")
-    settings = load_settings(copy)
-    with Gradebook(settings.db_url, settings.course_id) as gradebook:
-        grade = gradebook.find_grade("test_roles", "a1_roles", "a1_roles", "cy")
-        grade.auto_score = 5.0  # cy handed in the blank release
-        gradebook.db.commit()
     assert main(["audit", "a1_roles", "--course-dir", str(copy), "--no-progress"]) == 1
-    rows = [row for row in _rows(copy / "reports" / "audit.csv") if row["student"] in ("ann", "cy")]
-    ann = [row for row in rows if row["student"] == "ann"]
-    assert [row["check"] for row in ann] == ["not_graded"]  # no evidence to check, answers right
-    assert "re-scored from the submitted notebook" in ann[0]["detail"]
-    assert str(copy / "submitted" / "ann" / "a1_roles") in ann[0]["detail"]
-    cy = {(row["check"], row["item"]) for row in rows if row["student"] == "cy"}
-    assert cy == {("not_graded", ""), ("rescore_differs", "test_roles")}
+    ann = [row for row in _rows(copy / "reports" / "audit.csv") if row["student"] == "ann"]
+    assert [row["check"] for row in ann] == ["not_graded"]
+    assert "no autograded notebook" in ann[0]["detail"]
+    assert str(copy / "autograded" / "ann" / "a1_roles") in ann[0]["detail"]
 
 
 def test_audit_catches_a_score_changed_in_the_gradebook(graded: Path, tmp_path: Path) -> None:
@@ -331,7 +316,7 @@ def test_audit_catches_a_score_changed_in_the_gradebook(graded: Path, tmp_path: 
     checks = {
         row["check"] for row in _rows(copy / "reports" / "audit.csv") if row["student"] == "cy"
     }
-    assert {"rescore_differs", "gradebook_differs"} <= checks
+    assert checks == {"gradebook_differs"}
 
 
 def test_unreadable_source_notebook_is_a_clear_error(

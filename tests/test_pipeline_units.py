@@ -259,7 +259,6 @@ def test_framework_labels_come_from_the_hidden_test_or_a_task_csv(tmp_path: Path
     key = ItemKey(
         "test_roles",
         {"t1": "product_management", "t2": "marcom", "t3": "product_marketing"},
-        "secret",
         extra={"_PRAGMATIC": {"t2": "marcom"}},
     )
     frameworks = framework_partitions(load_settings(tmp_path), "a9", key)

@@ -14,7 +14,9 @@ grader recorded in each autograded test cell, and reports per submission:
 - ``handover_invalid``: a test cell handed over more than one answer, or data that is not
   in the hand-over format;
 - ``kernel_stopped``: the kernel died or could not be interrupted (``os._exit``, a loop that
-  ignores interrupts); the test cells after it scored 0.
+  ignores interrupts); the test cells after it scored 0;
+- ``gradebook_differs``: the gradebook's automatic score of a test differs from the score the
+  grader recorded in the autograded notebook (the gradebook was changed after grading).
 
 An honest submission (extra prints, comments, helper variables or functions in answer
 cells) triggers none of these: ``tests/test_sandbox_grading.py`` checks it on a cohort.
@@ -30,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import nbformat as _nbformat
+from nbgrader.api import Gradebook, MissingEntry
 
 from course_lib import _notebook as nbmeta
 from course_lib._pipeline.errors import PipelineError
@@ -58,7 +61,9 @@ CHECKS = (
     "handover_missing",
     "handover_invalid",
     "kernel_stopped",
+    "gradebook_differs",
 )
+SCORE_TOLERANCE = 1e-6
 _INVALID = {"repeated", "malformed"}
 
 
@@ -144,8 +149,11 @@ def grade_cell_changes(released: Any, submitted: Any) -> list[str]:
     return changes
 
 
-def handover_findings(autograded: Any) -> list[tuple[str, str, str]]:
-    """(check, grade_id, detail) for the hand-overs the grader recorded in a notebook."""
+def handover_findings(
+    autograded: Any, gradebook: dict[str, float | None]
+) -> list[tuple[str, str, str]]:
+    """(check, grade_id, detail) for the hand-overs the grader recorded in a notebook, and for
+    scores the gradebook holds that differ from the recorded ones."""
     found: list[tuple[str, str, str]] = []
     stopped = False
     for cell in autograded.cells:
@@ -162,12 +170,20 @@ def handover_findings(autograded: Any) -> list[tuple[str, str, str]]:
             )  # fmt: skip
         elif status in _INVALID:
             found.append(("handover_invalid", grade_id, f"hand-over {status} (scored 0)"))
+        recorded, stored = record.get("score"), gradebook.get(grade_id)
+        if (
+            isinstance(recorded, int | float)
+            and stored is not None
+            and abs(float(recorded) - float(stored)) > SCORE_TOLERANCE
+        ):
+            detail = f"the grader scored {recorded:.2f}; the gradebook holds {stored:.2f}"
+            found.append(("gradebook_differs", grade_id, detail))
     return found
 
 
 def _audit_submission(
     settings: CourseSettings, assignment: str, student: str, outcome: GradeOutcome | None,
-    released: Any,
+    released: Any, gradebook: dict[str, float | None],
 ) -> list[Finding]:  # fmt: skip
     found: list[Finding] = []
 
@@ -193,9 +209,27 @@ def _audit_submission(
     except Exception as error:
         flag("not_graded", "", f"autograded notebook unreadable: {error}")
         return found
-    for check, item, detail in handover_findings(autograded):
+    for check, item, detail in handover_findings(autograded, gradebook):
         flag(check, item, detail)
     return found
+
+
+def automatic_scores(
+    settings: CourseSettings, assignment: str
+) -> dict[str, dict[str, float | None]]:
+    """``{student: {grade_id: automatic score}}`` of ``assignment`` in the gradebook."""
+    scores: dict[str, dict[str, float | None]] = {}
+    with Gradebook(settings.db_url, settings.course_id) as gradebook:
+        try:
+            submissions = gradebook.find_assignment(assignment).submissions
+        except MissingEntry:
+            return scores
+        for submission in submissions:
+            grades = scores.setdefault(submission.student.id, {})
+            for notebook in submission.notebooks:
+                for grade in notebook.grades:
+                    grades[grade.name] = grade.auto_score
+    return scores
 
 
 def write_audit_csv(path: Path, findings: Sequence[Finding]) -> Path:
@@ -240,13 +274,19 @@ def run_audit(
                 f"release. Run `pmcourse release {assignment}` first."
             )
         released[assignment] = _read_notebook(path)
+    stored = {assignment: automatic_scores(settings, assignment) for assignment in assignments}
     jobs = list(_jobs(settings, assignments))
     findings: list[Finding] = []
     with progress_bar(len(jobs), progress, "auditing") as bar:
         for assignment, student, outcome in jobs:
             try:
                 findings += _audit_submission(
-                    settings, assignment, student, outcome, released[assignment]
+                    settings,
+                    assignment,
+                    student,
+                    outcome,
+                    released[assignment],
+                    stored[assignment].get(student, {}),
                 )
             except Exception as error:  # one broken submission must not stop the audit
                 findings.append(

@@ -3,7 +3,9 @@
 Released notebooks call :func:`check_answer` before submitting; it never sees a key. The
 instructor side lives in submodules that trainees never need: :mod:`.items` (the registry of
 graded items), :mod:`.scoring`, :mod:`.keys` (reading keys from solution notebooks),
-:mod:`.hidden` (writing hidden tests), :mod:`.answers` and :mod:`.evidence`.
+:mod:`.hidden` (writing test cells), :mod:`.answers`, and the hand-over of an answer out
+of the trainee's kernel (:mod:`.handover`, run in the kernel) and into the grader
+(:mod:`.received`).
 """
 
 from course_lib.grading.check import (

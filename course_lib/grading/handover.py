@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["HANDOVER_LIMIT", "HANDOVER_MIME", "hand_over", "plain_answer"]
+__all__ = ["HANDOVER_LIMIT", "HANDOVER_MIME", "hand_over", "handover_payload", "plain_answer"]
 
 #: The MIME type of a handed-over answer in a test cell's outputs.
 HANDOVER_MIME = "application/vnd.pmcourse.answer+json"
@@ -85,30 +86,30 @@ def plain_answer(value: Any) -> dict[str, Any]:
     return {"shape": "other"}
 
 
+def handover_payload(grade_id: str, variable: str, namespace: Mapping[str, Any]) -> dict[str, Any]:
+    """The JSON data :func:`hand_over` publishes for ``variable`` in ``namespace``."""
+    payload: dict[str, Any] = {"grade_id": grade_id, "variable": variable}
+    if variable not in namespace:
+        payload["defined"] = False
+        return payload
+    value = namespace[variable]
+    payload.update(defined=True, type=type(value).__name__)
+    try:
+        payload.update(plain_answer(value))
+    except (TypeError, ValueError, OverflowError) as error:
+        payload.update(shape="unconvertible", problem=f"a value of type {error}")
+    if len(json.dumps(payload)) > HANDOVER_LIMIT:
+        payload = {"grade_id": grade_id, "variable": variable, "defined": True}
+        payload["shape"] = "too_large"
+    return payload
+
+
 def hand_over(grade_id: str, variable: str) -> None:
     """Publish the value of ``variable`` in the notebook's namespace for test ``grade_id``."""
     from IPython import get_ipython
     from IPython.display import publish_display_data as _publish
 
     publish: Any = _publish  # IPython ships no type hints for it
-
     shell = get_ipython()
-    namespace: dict[str, Any] = shell.user_ns if shell is not None else {}
-    payload: dict[str, Any] = {"grade_id": grade_id, "variable": variable}
-    if variable not in namespace:
-        payload["defined"] = False
-    else:
-        value = namespace[variable]
-        payload.update(defined=True, type=type(value).__name__)
-        try:
-            payload.update(plain_answer(value))
-        except (TypeError, ValueError, OverflowError) as error:
-            payload.update(shape="unconvertible", problem=f"a value of type {error}")
-    if len(json.dumps(payload)) > HANDOVER_LIMIT:
-        payload = {
-            "grade_id": grade_id,
-            "variable": variable,
-            "defined": True,
-            "shape": "too_large",
-        }
-    publish({HANDOVER_MIME: payload})
+    namespace: Mapping[str, Any] = shell.user_ns if shell is not None else {}
+    publish({HANDOVER_MIME: handover_payload(grade_id, variable, namespace)})

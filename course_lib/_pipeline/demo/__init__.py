@@ -143,7 +143,7 @@ def run_demo(
     )
     say("[4/5] report: item analysis")
     page = write_report(settings, chosen)
-    say("[5/5] audit: evidence, literal re-scoring, grade cells, re-runs")
+    say("[5/5] audit: grade cells, hand-overs, kernels stopped, gradebook against the grader")
     audit = run_audit(settings, chosen, workers=workers, progress=progress)
     say(audit.summary())
 
