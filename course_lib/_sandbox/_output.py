@@ -18,6 +18,7 @@ from typing import Any
 
 from nbformat import NotebookNode
 from traitlets import Int
+from traitlets.config import LoggingConfigurable
 
 #: Messages whose content ends up in the notebook (or its widget state).
 _PAYLOAD = {
@@ -85,8 +86,12 @@ def _kb(limit: int) -> str:
     return f"{limit / 1000:g} kB"
 
 
-class OutputCapMixin:
-    """Caps the output a ``NotebookClient`` keeps per cell and per notebook (see the module)."""
+class OutputCapMixin(LoggingConfigurable):
+    """Caps the output a ``NotebookClient`` keeps per cell and per notebook (see the module).
+
+    Put it first among the bases: ``class Capped(OutputCapMixin, NotebookClient)``. Its two
+    limits are configurable (``OutputCapMixin.output_cell_limit`` or the subclass's name).
+    """
 
     output_cell_limit = Int(
         100_000, help="Characters of output kept per cell; the rest is cut with a note."

@@ -89,9 +89,11 @@ class ConfinedProcess:
         if self.poll() is not None:
             return
         if signum in (signal.SIGKILL, signal.SIGTERM):
-            for fd in reversed(self._fds):
-                with contextlib.suppress(ProcessLookupError, OSError):
-                    signal.pidfd_send_signal(fd, signal.SIGKILL)
+            # Killing PID 1 of the sandbox's namespace kills all of it; the supervisor then
+            # exits with status 128 + 9. Only a supervisor left alone is killed directly.
+            supervisor, kernel = self._fds
+            with contextlib.suppress(ProcessLookupError):
+                signal.pidfd_send_signal(kernel if kernel >= 0 else supervisor, signal.SIGKILL)
             return
         if not self._gone(0, self._fds[1:]):
             with contextlib.suppress(ProcessLookupError):
