@@ -103,7 +103,7 @@ class ForkedKernelManager(SandboxedKernelManager):
         return ForkedProvisioner
 
 
-class CappedClient(OutputCapMixin, NotebookClient):  # type: ignore[misc]  # nbclient is untyped
+class CappedClient(OutputCapMixin, NotebookClient):
     """A notebook client that caps the output it keeps."""
 
 
@@ -153,10 +153,12 @@ def scratch(course: Path) -> Path:
 def _client(
     cells: list[str], scratch: Path, manager: type[SandboxedKernelManager], **options: Any
 ) -> NotebookClient:
-    notebook = new_notebook(cells=[new_code_cell(source) for source in cells])
+    # nbformat's helpers are untyped.
+    code = [new_code_cell(source) for source in cells]  # type: ignore[no-untyped-call]
+    notebook = new_notebook(cells=code)  # type: ignore[no-untyped-call]
     notebook.metadata["kernelspec"] = SPEC
     options.setdefault("timeout", 60)
-    client_class = options.pop("client_class", NotebookClient)
+    client_class: type[NotebookClient] = options.pop("client_class", NotebookClient)
     return client_class(
         notebook,
         kernel_manager_class=manager,
@@ -171,6 +173,14 @@ def _run(cells: list[str], scratch: Path, manager: type[SandboxedKernelManager])
     client = _client(cells, scratch, manager)
     client.execute()
     return [_text(cell) for cell in client.nb.cells]
+
+
+def _sandbox_of(client: NotebookClient) -> ConfinedProcess:
+    """The running sandbox of ``client``'s kernel."""
+    assert client.km is not None and isinstance(client.km.provisioner, SandboxedProvisioner)
+    process = client.km.provisioner.process
+    assert isinstance(process, ConfinedProcess)
+    return process
 
 
 def _text(cell: Any) -> str:
@@ -400,7 +410,7 @@ def test_a_forked_survivor_is_gone_after_shutdown(
     client = _client([SURVIVOR.format(marker=marker)], scratch, manager)
     with client.setup_kernel():
         client.execute_cell(client.nb.cells[0], 0)
-        process = client.km.provisioner.process
+        process = _sandbox_of(client)
         assert _text(client.nb.cells[0]).strip() == "forked"
         assert len(_processes_with(marker)) == 1  # it runs, in the sandbox
     assert _processes_with(marker) == []
@@ -447,7 +457,7 @@ def test_ignoring_sigint_then_looping_is_killed_with_its_tree(
     )  # as nbgrader's Execute does
     with client.setup_kernel():
         client.execute_cell(client.nb.cells[0], 0)
-        process = client.km.provisioner.process
+        process = _sandbox_of(client)
         assert len(_processes_with(marker)) == 1
         client.execute_cell(client.nb.cells[1], 1)  # times out; the interrupt is ignored
         assert process.poll() is None  # still looping
@@ -482,7 +492,7 @@ def test_a_20_mb_print_gives_a_small_notebook_with_a_note(
     )
     client.execute()
     saved = tmp_path / "executed.ipynb"
-    nbformat.write(client.nb, saved)
+    nbformat.write(client.nb, saved)  # type: ignore[no-untyped-call]  # nbformat is untyped
     assert saved.stat().st_size < 1_000_000
     texts = [_text(cell) for cell in client.nb.cells]
     assert texts[0].endswith("[output cut: this cell printed more than 100 kB]\n")

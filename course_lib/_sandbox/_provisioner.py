@@ -12,6 +12,7 @@ configure it with ``SandboxedProvisioner.limits = {"memory_mb": 2048, ...}``,
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import uuid
@@ -79,7 +80,9 @@ class SandboxedProvisioner(LocalProvisioner):
             scratch.mkdir(exist_ok=True)
         policy = self.policy(Path(scratch).resolve())
         streams = {name: kwargs[name] for name in ("stdin", "stdout", "stderr") if name in kwargs}
-        process = self.launch_confined(list(cmd), policy, kwargs.get("env") or {}, **streams)
+        env = dict(kwargs.get("env") or {})
+        env.setdefault("JPY_PARENT_PID", str(os.getpid()))  # as jupyter_client's launcher does
+        process = self.launch_confined(list(cmd), policy, env, **streams)
         self.process = process  # type: ignore[assignment]  # a Popen look-alike
         self.pid = process.pid
         self.pgid = None  # signals go through the handle: it knows the sandbox's process group
