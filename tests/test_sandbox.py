@@ -74,7 +74,7 @@ connection.send("ready")
 while (request := connection.recv()) is not None:
     arguments, policy_json, env = request
     try:
-        policy, _ = Policy.from_json(policy_json)
+        policy = Policy.from_json(policy_json)
         sandbox = fork_confined(functools.partial(kernel, arguments), policy, env)
         connection.send((sandbox.pid, sandbox.kernel_pid))
     except Exception as error:
@@ -499,6 +499,74 @@ def test_a_20_mb_print_gives_a_small_notebook_with_a_note(
     assert "[output cut: this notebook printed more than 250 kB]" in texts[2]
     assert texts[3].startswith("ValueError: the test failed")  # errors are never dropped
     assert any(o.get("name") == "stderr" for o in client.nb.cells[2].outputs)
+
+
+def test_configured_limits_apply_inside_the_kernel(
+    scratch: Path, manager: type[SandboxedKernelManager]
+) -> None:
+    config = Config()
+    config.SandboxedProvisioner.limits = {
+        "memory_mb": 3000,
+        "processes": 100,
+        "file_size_mb": 1,
+        "cpu_seconds": 300,
+        "open_files": 200,
+    }
+    probe = textwrap.dedent("""
+        import resource
+        names = ('AS', 'NPROC', 'FSIZE', 'CPU', 'NOFILE')
+        print([resource.getrlimit(getattr(resource, 'RLIMIT_' + name))[0] for name in names])
+        print(open('/proc/sys/kernel/pid_max').read().strip())
+        try:
+            open('big.bin', 'wb').write(b'0' * 2 * 2**20)
+        except OSError as error:
+            print(type(error).__name__, error.errno)
+    """)
+    client = _client([probe], scratch, manager, config=config)
+    client.execute()
+    limits, pid_max, too_big = _text(client.nb.cells[0]).splitlines()
+    assert limits == str([3000 * 2**20, 100, 2**20, 300, 200])
+    assert pid_max == "301"  # the PID namespace's own cap (the kernel's minimum)
+    assert too_big == "OSError 27"  # EFBIG: the file stops at 1 MiB
+    assert (scratch / "big.bin").stat().st_size == 2**20
+
+
+LANDLOCK_PROBE = """
+import os, sys
+from course_lib._sandbox import _landlock as landlock
+abi, scratch, secret = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+rules = [landlock.Rule(path, landlock.READ_ONLY) for path in sys.argv[4:]]
+landlock.restrict_self([*rules, landlock.Rule(scratch, landlock.READ_WRITE)], abi)
+results = []
+for action in (lambda: open(secret).read(), lambda: open(secret, 'a'),
+               lambda: open(os.path.join(scratch, 'new.txt'), 'w').write('ok')):
+    try:
+        action()
+        results.append('allowed')
+    except PermissionError:
+        results.append('denied')
+print(' '.join(results))
+"""
+
+
+@pytest.mark.parametrize("abi", [1, 2, 3, 4, 5, 6, 7])
+def test_older_landlock_abis_still_confine_files(tmp_path: Path, abi: int) -> None:
+    if abi > check_support():
+        pytest.skip(f"this kernel has Landlock ABI {check_support()}")
+    secret = tmp_path / "key.txt"
+    secret.write_text(KEY)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    system = [sys.prefix, sys.base_prefix, "/usr", "/lib", "/lib64", "/etc", "/dev"]
+    course_lib_folder = str(Path(scrubbed_environment.__code__.co_filename).parents[1])
+    arguments = [str(abi), str(scratch), str(secret), *system, course_lib_folder]
+    result = subprocess.run(
+        [sys.executable, "-c", LANDLOCK_PROBE, *arguments],
+        capture_output=True,
+        text=True,
+    )
+    assert result.stdout.split() == ["denied", "denied", "allowed"], result.stderr
+    assert secret.read_text() == KEY
 
 
 def test_check_support_names_the_missing_feature() -> None:

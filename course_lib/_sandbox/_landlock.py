@@ -14,7 +14,7 @@ import errno
 import os
 import stat
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # The three system calls have the same numbers on every architecture that uses the unified
 # system call table (x86_64, arm64, arm, riscv, powerpc, s390, loongarch).
@@ -103,17 +103,12 @@ def _call(number: int, *arguments: object) -> int:
     return result
 
 
-def abi_version() -> int:
-    """The Landlock ABI of the running kernel: 0 when Landlock is missing or disabled.
-
-    Raises ``OSError`` with ``ENOSYS`` (no such system call) or ``EOPNOTSUPP`` (built in but
-    not enabled at boot) only through :func:`abi_error`; here both read as 0.
-    """
-    return abi_error()[0]
-
-
 def abi_error() -> tuple[int, int]:
-    """``(abi, errno)``: the ABI (0 if unavailable) and why it is unavailable (0 if it is)."""
+    """``(abi, errno)``: the running kernel's Landlock ABI, or 0 and why it is unavailable.
+
+    The errno is ``ENOSYS`` where the kernel has no Landlock (before 5.13, or not built in)
+    and ``EOPNOTSUPP`` where it is built in but not enabled at boot.
+    """
     try:
         return _call(SYS_CREATE_RULESET, None, ctypes.c_size_t(0), _CREATE_RULESET_VERSION), 0
     except OSError as error:
@@ -129,8 +124,7 @@ def handled_rights(abi: int) -> tuple[int, int, int]:
     return filesystem, _NET_TCP if abi >= 4 else 0, _SCOPES if abi >= 6 else 0
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     """Grant ``access`` (a mask of the rights above) under ``path`` (a folder or one file)."""
 
     path: str

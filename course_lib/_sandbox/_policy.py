@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import fnmatch
 import json
+import resource
 import sys
 import sysconfig
 from collections.abc import Iterator, Mapping
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from course_lib._sandbox import _landlock as landlock
+from course_lib._sandbox._supervisor import Confinement
 
 #: System folders and files a Python kernel reads (loader cache, time zone, fonts, users).
 SYSTEM_READ_ONLY = (
@@ -111,6 +113,22 @@ class Limits:
         _positive("cpu_seconds", self.cpu_seconds, "seconds")
         _positive("open_files", self.open_files, "descriptors")
 
+    def rlimits(self) -> list[tuple[int, int, int]]:
+        """``(resource.RLIMIT_*, soft, hard)`` for each limit set (and no core files)."""
+        mib = 1024 * 1024
+        pairs = [
+            (resource.RLIMIT_AS, self.memory_mb and self.memory_mb * mib),
+            (resource.RLIMIT_NPROC, self.processes),
+            (resource.RLIMIT_FSIZE, self.file_size_mb and self.file_size_mb * mib),
+            (resource.RLIMIT_NOFILE, self.open_files),
+            (resource.RLIMIT_CORE, 0),
+        ]
+        limits = [(kind, value, value) for kind, value in pairs if value is not None]
+        if self.cpu_seconds is not None:
+            # SIGXCPU at the soft limit, SIGKILL a few seconds later at the hard one.
+            limits.append((resource.RLIMIT_CPU, self.cpu_seconds, self.cpu_seconds + 5))
+        return limits
+
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> Limits:
         """Limits from configuration, e.g. ``{"memory_mb": 2048}``; unknown keys are errors."""
@@ -165,28 +183,36 @@ class Policy:
         rules += [landlock.Rule(path, rw_file) for path in DEVICES_READ_WRITE]
         return rules
 
+    def confinement(self, abi: int) -> Confinement:
+        """What the sandbox's first process applies, with Landlock ABI ``abi``."""
+        return Confinement(
+            scratch=str(self.scratch),
+            folders=[str(self.home / relative) for relative in ENVIRONMENT_HOME.values()],
+            rlimits=self.limits.rlimits(),
+            pid_max=self.limits.processes,
+            rules=self.rules(),
+            abi=abi,
+        )
+
     def to_json(self) -> str:
-        """This policy and its rules (from this interpreter's paths) as JSON."""
+        """This policy as JSON (to hand it to a kernel template)."""
         values = dataclasses.asdict(self)
-        values["rules"] = [[rule.path, rule.access] for rule in self.rules()]
         values["scratch"] = str(self.scratch)
         values["runtime"] = None if self.runtime is None else str(self.runtime)
         values["read_only"] = [str(path) for path in self.read_only]
         return json.dumps(values)
 
     @classmethod
-    def from_json(cls, text: str) -> tuple[Policy, list[landlock.Rule]]:
-        """The policy :meth:`to_json` wrote, and its rules as computed where it was written."""
+    def from_json(cls, text: str) -> Policy:
+        """The policy :meth:`to_json` wrote."""
         values = json.loads(text)
-        rules = [landlock.Rule(str(path), int(access)) for path, access in values["rules"]]
-        policy = cls(
+        return cls(
             scratch=Path(values["scratch"]),
             runtime=None if values["runtime"] is None else Path(values["runtime"]),
             read_only=_paths(values["read_only"]),
             limits=Limits.from_mapping(values["limits"]),
             minimum_abi=int(values["minimum_abi"]),
         )
-        return policy, rules
 
 
 def _python_paths() -> Iterator[Path]:
@@ -216,9 +242,3 @@ def scrubbed_environment(env: Mapping[str, str], policy: Policy) -> dict[str, st
     kept["PYTHONNOUSERSITE"] = "1"
     kept.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
     return kept
-
-
-def make_home(policy: Policy) -> None:
-    """Create the private home folders the environment of :func:`scrubbed_environment` names."""
-    for relative in ENVIRONMENT_HOME.values():
-        (policy.home / relative).mkdir(parents=True, exist_ok=True)

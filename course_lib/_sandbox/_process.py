@@ -184,7 +184,7 @@ def spawn_confined(
     argv = [sys.executable, "-I", "-S", "-c", _BOOTSTRAP.format(packages=packages)]
     try:
         popen = subprocess.Popen(
-            [*argv, str(write_fd), str(abi), policy.to_json(), *command],
+            [*argv, str(write_fd), policy.confinement(abi).to_json(), *command],
             stdin=stdin,
             stdout=stdout,
             stderr=stderr,
@@ -253,4 +253,4 @@ def _fork_child(
         os.environ.update(environment)
         target()
 
-    supervise(policy, policy.rules(), abi, status_fd, keep_fds, run)
+    supervise(policy.confinement(abi), status_fd, keep_fds, run)

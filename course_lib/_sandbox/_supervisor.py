@@ -8,47 +8,50 @@ group, ``SIGTERM``/``SIGHUP`` into the end of the whole tree, kills the tree whe
 parent goes away, and exits with the confined process's status. The confined process dies
 with the supervisor (``PR_SET_PDEATHSIG``).
 
-Only the standard library and this package's system modules are imported here: the exec path
-runs this module in a bare interpreter (``python -I -S``) that starts in ~30 ms.
+What to apply arrives as a :class:`Confinement` of plain values, decided by the caller from a
+``Policy``. Only the standard library and the two system-call modules are imported here: the
+exec path runs this module in a bare interpreter (``python -I -S``) that starts in ~30 ms.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import resource
 import select
 import signal
 import sys
-import traceback
 from collections.abc import Callable, Sequence
-from typing import NoReturn
+from typing import NamedTuple, NoReturn
 
 from course_lib._sandbox import _landlock as landlock
 from course_lib._sandbox import _namespaces as namespaces
-from course_lib._sandbox._policy import Limits, Policy, make_home
 
 #: Exit status of a confined process that could not be confined or could not exec.
 EXIT_SETUP_FAILED = 126
 
-_MIB = 1024 * 1024
 
+class Confinement(NamedTuple):
+    """What the confined process applies to itself, as plain values (see ``Policy``)."""
 
-def apply_limits(limits: Limits) -> None:
-    """Set this process's resource limits (inherited by everything it starts)."""
-    pairs = (
-        (resource.RLIMIT_AS, limits.memory_mb and limits.memory_mb * _MIB),
-        (resource.RLIMIT_NPROC, limits.processes),
-        (resource.RLIMIT_FSIZE, limits.file_size_mb and limits.file_size_mb * _MIB),
-        (resource.RLIMIT_NOFILE, limits.open_files),
-        (resource.RLIMIT_CORE, 0),
-    )
-    for kind, value in pairs:
-        if value is not None:
-            resource.setrlimit(kind, (value, value))
-    if limits.cpu_seconds is not None:
-        # SIGXCPU at the soft limit, SIGKILL a few seconds later at the hard one.
-        resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
+    scratch: str  # its working folder
+    folders: list[str]  # private folders to create first (its home)
+    rlimits: list[tuple[int, int, int]]  # (resource.RLIMIT_*, soft, hard)
+    pid_max: int | None  # cap on the PID namespace's tasks
+    rules: list[landlock.Rule]
+    abi: int  # the Landlock ABI to use
+
+    def to_json(self) -> str:
+        """This confinement as JSON (for the bare supervisor's command line)."""
+        return json.dumps(self)
+
+    @classmethod
+    def from_json(cls, text: str) -> Confinement:
+        """The confinement :meth:`to_json` wrote."""
+        scratch, folders, rlimits, pid_max, rules, abi = json.loads(text)
+        limits = [(int(kind), int(soft), int(hard)) for kind, soft, hard in rlimits]
+        return cls(scratch, folders, limits, pid_max, [landlock.Rule(*r) for r in rules], abi)
 
 
 def close_descriptors(keep: Sequence[int]) -> None:
@@ -61,38 +64,33 @@ def close_descriptors(keep: Sequence[int]) -> None:
 
 
 def _report(status_fd: int, line: str) -> None:
-    with contextlib.suppress(OSError):
+    with contextlib.suppress(OSError):  # the caller stopped listening: the exit status tells
         os.write(status_fd, (line.replace("\n", " ") + "\n").encode())
 
 
-def confine(
-    policy: Policy,
-    rules: Sequence[landlock.Rule],
-    abi: int,
-    status_fd: int,
-    keep_fds: Sequence[int],
-) -> None:
+def confine(plan: Confinement, status_fd: int, keep_fds: Sequence[int]) -> None:
     """In the sandbox's first process: its session, folders, limits, capabilities, Landlock."""
     os.setsid()
     for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD, signal.SIGPIPE):
         signal.signal(signum, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     close_descriptors([status_fd, *keep_fds])
-    if policy.limits.processes is not None:
-        namespaces.limit_pid_numbers(policy.limits.processes)
-    make_home(policy)
-    os.chdir(policy.scratch)
-    apply_limits(policy.limits)
+    if plan.pid_max is not None:
+        namespaces.limit_pid_numbers(plan.pid_max)
+    for folder in plan.folders:
+        os.makedirs(folder, exist_ok=True)
+    os.chdir(plan.scratch)
+    for kind, soft, hard in plan.rlimits:
+        resource.setrlimit(kind, (soft, hard))
+    rules = plan.rules
     if namespaces.mount_private_proc():
         rules = [*rules, landlock.Rule("/proc", landlock.READ_FILE | landlock.READ_DIR)]
     namespaces.drop_capabilities()
-    landlock.restrict_self(rules, abi)
+    landlock.restrict_self(rules, plan.abi)
 
 
 def _run_confined(
-    policy: Policy,
-    rules: Sequence[landlock.Rule],
-    abi: int,
+    plan: Confinement,
     status_fd: int,
     keep_fds: Sequence[int],
     supervisor: int,
@@ -105,7 +103,7 @@ def _run_confined(
         if select.select([supervisor], [], [], 0)[0]:
             os._exit(code)  # the supervisor died before the line above took effect
         os.close(supervisor)
-        confine(policy, rules, abi, status_fd, keep_fds)
+        confine(plan, status_fd, keep_fds)
     except BaseException as error:
         _report(status_fd, f"error cannot confine the process: {error}")
         os._exit(code)
@@ -116,19 +114,18 @@ def _run_confined(
     except SystemExit as exit_:
         code = exit_.code if isinstance(exit_.code, int) else 1
     except BaseException:
-        traceback.print_exc()
+        sys.excepthook(*sys.exc_info())
         code = 1
     finally:
-        with contextlib.suppress(BaseException):
+        try:
             sys.stdout.flush()
             sys.stderr.flush()
-        os._exit(code)
+        finally:
+            os._exit(code)
 
 
 def supervise(
-    policy: Policy,
-    rules: Sequence[landlock.Rule],
-    abi: int,
+    plan: Confinement,
     status_fd: int,
     keep_fds: Sequence[int],
     run: Callable[[], None],
@@ -162,13 +159,12 @@ def supervise(
         os._exit(EXIT_SETUP_FAILED)
     if kernel == 0:
         os.close(parent)
-        _run_confined(policy, rules, abi, status_fd, keep_fds, itself, run)
+        _run_confined(plan, status_fd, keep_fds, itself, run)
     os.close(itself)
     _report(status_fd, f"kernel {kernel}")
     os.close(status_fd)
     for fd in keep_fds:
-        with contextlib.suppress(OSError):
-            os.close(fd)
+        os.close(fd)
     _wait_for(kernel, parent)
 
 
@@ -177,23 +173,16 @@ def _wait_for(kernel: int, parent: int) -> NoReturn:
     kernel_fd = os.pidfd_open(kernel)
     while True:
         ready, _, _ = select.select([kernel_fd, parent], [], [])
-        if kernel_fd in ready:
-            break
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(kernel, signal.SIGKILL)  # the caller is gone: so is the sandbox
+        if kernel_fd not in ready:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(kernel, signal.SIGKILL)  # the caller is gone: so is the sandbox
         break
     _, status = os.waitpid(kernel, 0)
     code = os.waitstatus_to_exitcode(status)
     os._exit(code if code >= 0 else 128 - code)
 
 
-def exec_confined(
-    policy: Policy,
-    rules: Sequence[landlock.Rule],
-    abi: int,
-    status_fd: int,
-    command: Sequence[str],
-) -> NoReturn:
+def exec_confined(plan: Confinement, status_fd: int, command: Sequence[str]) -> NoReturn:
     """Supervise a sandbox whose confined process runs ``command`` (found on ``PATH``)."""
     os.set_inheritable(status_fd, False)  # closed by a successful exec: the caller sees EOF
 
@@ -206,15 +195,10 @@ def exec_confined(
             _report(status_fd, f"error cannot run {command[0]!r}: {error}")
             os._exit(EXIT_SETUP_FAILED)
 
-    supervise(policy, rules, abi, status_fd, [], run)
+    supervise(plan, status_fd, [], run)
 
 
 def main(argv: Sequence[str]) -> NoReturn:
-    """Entry point of the bare supervisor process: ``STATUS_FD ABI POLICY_JSON COMMAND...``.
-
-    The policy's JSON carries its Landlock rules: this bare interpreter (no ``site``) does
-    not know the virtual environment's paths.
-    """
-    status_fd, abi, policy_json, *command = argv
-    policy, rules = Policy.from_json(policy_json)
-    exec_confined(policy, rules, int(abi), int(status_fd), command)
+    """Entry point of the bare supervisor process: ``STATUS_FD CONFINEMENT_JSON COMMAND...``."""
+    status_fd, plan, *command = argv
+    exec_confined(Confinement.from_json(plan), int(status_fd), command)
