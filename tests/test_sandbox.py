@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from collections.abc import Iterator, Mapping
@@ -69,6 +70,7 @@ def kernel(arguments):
     kernelapp.launch_new_instance(argv=arguments)
 
 connection = Connection(int(sys.argv[1]))
+held = open(sys.argv[2])  # a descriptor of the template's own: kernels must not get it
 signal.signal(signal.SIGCHLD, signal.SIG_IGN)
 connection.send("ready")
 while (request := connection.recv()) is not None:
@@ -107,11 +109,17 @@ class CappedClient(OutputCapMixin, NotebookClient):
     """A notebook client that caps the output it keeps."""
 
 
+HELD = "held-by-the-starter"
+
+
 @pytest.fixture(scope="module")
-def template() -> Iterator[Connection]:
+def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Connection]:
+    held = tmp_path_factory.mktemp("template") / HELD
+    held.write_text("not for kernels")
     ours, theirs = socket.socketpair()
     process = subprocess.Popen(
-        [sys.executable, "-c", TEMPLATE_CODE, str(theirs.fileno())], pass_fds=(theirs.fileno(),)
+        [sys.executable, "-c", TEMPLATE_CODE, str(theirs.fileno()), str(held)],
+        pass_fds=(theirs.fileno(),),
     )
     theirs.close()
     connection = Connection(ours.detach())
@@ -401,6 +409,35 @@ def test_environment_holds_none_of_the_graders_secrets(
     assert not any(value in seen for value in secrets.values())
     assert environment["HOME"] != os.environ["HOME"]
     assert not Path(environment["HOME"]).exists()  # the private runtime folder is gone
+
+
+def test_kernels_hold_no_descriptor_of_the_process_that_started_them(
+    scratch: Path, manager: type[SandboxedKernelManager], tmp_path: Path
+) -> None:
+    held = tmp_path / HELD
+    held.write_text("not for kernels")
+    fd = os.open(held, os.O_RDONLY)
+    os.set_inheritable(fd, True)
+    probe = textwrap.dedent("""
+        import json, os
+        targets = []
+        for fd in os.listdir('/proc/self/fd'):
+            try:
+                targets.append(os.readlink('/proc/self/fd/' + fd))
+            except OSError:
+                pass  # the descriptor listdir used
+        print(sum(1 for target in targets if target.startswith('socket:')) > 0)
+        print(json.dumps([target for target in targets if '/' in target]))
+    """)
+    try:
+        (seen,) = _run([probe], scratch, manager)
+    finally:
+        os.close(fd)
+    has_sockets, paths = seen.splitlines()
+    assert has_sockets == "True"  # its own ZMQ sockets: the probe sees descriptors
+    assert HELD not in paths
+    places = ("/dev/", tempfile.gettempdir())  # /dev/null; its scratch and runtime folders
+    assert all(path.startswith(places) for path in json.loads(paths)), paths
 
 
 def test_a_forked_survivor_is_gone_after_shutdown(

@@ -69,6 +69,10 @@ ENVIRONMENT_ALLOWED = (
     "JPY_PARENT_PID",  # meaningless in the PID namespace; keeps ipykernel from warning
     "VIRTUAL_ENV",
 )
+#: Variables set when the grader has not set them: one BLAS thread keeps a kernel's address
+#: space predictable (OpenBLAS reserves memory per thread) and parallel graders from
+#: oversubscribing the cores.
+ENVIRONMENT_DEFAULTS = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 #: Variables pointed into the sandbox's private home, relative to it.
 ENVIRONMENT_HOME = {
     "HOME": ".",
@@ -95,9 +99,9 @@ def _positive(name: str, value: int | None, unit: str) -> None:
 class Limits:
     """Resource limits of each sandboxed process (``setrlimit``); ``None`` keeps the grader's.
 
-    The defaults leave room for a kernel with pandas and matplotlib (about 1 GiB of address
-    space) and stop a runaway cell. Memory and CPU are per process; ``processes`` counts the
-    sandbox's processes and threads (a pandas kernel has about 10 threads).
+    The defaults leave room for a kernel with pandas and matplotlib (about 1.1 GiB of address
+    space, 130 MB resident) and stop a runaway cell. Memory and CPU are per process;
+    ``processes`` counts the sandbox's processes and threads (a pandas kernel has about 13).
     """
 
     memory_mb: int | None = 4096  # RLIMIT_AS: address space of each process
@@ -240,5 +244,7 @@ def scrubbed_environment(env: Mapping[str, str], policy: Policy) -> dict[str, st
     for name, relative in ENVIRONMENT_HOME.items():
         kept[name] = str(policy.home / relative) if relative != "." else str(policy.home)
     kept["PYTHONNOUSERSITE"] = "1"
+    for name, value in ENVIRONMENT_DEFAULTS.items():
+        kept.setdefault(name, value)
     kept.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
     return kept

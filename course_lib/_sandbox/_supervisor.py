@@ -138,6 +138,8 @@ def supervise(
     kernel = 0
 
     def forward(signum: int, frame: object) -> None:
+        if kernel <= 0:
+            return  # not forked yet, or in the child before it resets its signals
         with contextlib.suppress(ProcessLookupError):
             if signum == signal.SIGINT:
                 os.killpg(kernel, signal.SIGINT)
@@ -171,12 +173,10 @@ def supervise(
 def _wait_for(kernel: int, parent: int) -> NoReturn:
     """Wait for the confined process; end the tree if the caller dies first."""
     kernel_fd = os.pidfd_open(kernel)
-    while True:
-        ready, _, _ = select.select([kernel_fd, parent], [], [])
-        if kernel_fd not in ready:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(kernel, signal.SIGKILL)  # the caller is gone: so is the sandbox
-        break
+    ready, _, _ = select.select([kernel_fd, parent], [], [])
+    if kernel_fd not in ready:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(kernel, signal.SIGKILL)  # the caller is gone: so is the sandbox
     _, status = os.waitpid(kernel, 0)
     code = os.waitstatus_to_exitcode(status)
     os._exit(code if code >= 0 else 128 - code)
