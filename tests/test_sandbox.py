@@ -391,6 +391,33 @@ def test_no_network_to_a_server_on_localhost(
     assert seen.split() == ["PermissionError", "OSError"]  # Landlock; no route in the netns
 
 
+def test_service_sockets_in_run_are_hidden(
+    scratch: Path, manager: type[SandboxedKernelManager]
+) -> None:
+    if not os.access("/run", os.W_OK):
+        pytest.skip("needs a writable /run to plant a service socket (run as root)")
+    path = Path("/run") / f"pmcourse-test-service-{os.getpid()}.sock"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as service:
+        service.bind(str(path))
+        service.listen()
+        try:
+            probe = textwrap.dedent(f"""
+                import socket
+                try:
+                    socket.socket(socket.AF_UNIX).connect({str(path)!r})
+                    print('connected')
+                except OSError as error:
+                    print(type(error).__name__)
+            """)
+            (seen,) = _run([probe], scratch, manager)
+            service.setblocking(False)
+            with pytest.raises(BlockingIOError):
+                service.accept()
+        finally:
+            path.unlink()
+    assert seen.strip() == "FileNotFoundError"
+
+
 def test_environment_holds_none_of_the_graders_secrets(
     scratch: Path, manager: type[SandboxedKernelManager], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -21,7 +21,7 @@ CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
 SANDBOX_NAMESPACES = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWNS
 
-_MS_NOSUID, _MS_NODEV, _MS_NOEXEC, _MS_REC, _MS_PRIVATE = 2, 4, 8, 0x4000, 1 << 18
+_MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC, _MS_REC, _MS_PRIVATE = 1, 2, 4, 8, 0x4000, 1 << 18
 
 _PR_SET_PDEATHSIG = 1
 _PR_CAPBSET_DROP = 24
@@ -82,6 +82,17 @@ def mount_private_proc() -> bool:
         return False
     flags = _MS_NOSUID | _MS_NODEV | _MS_NOEXEC
     return bool(_LIBC.mount(b"proc", b"/proc", b"proc", flags, None) == 0)
+
+
+def hide_folder(path: str) -> bool:
+    """In the sandbox's mount namespace: cover ``path`` with an empty read-only tmpfs.
+
+    Hides the unix sockets of system services (``/run``: a container engine, a database,
+    D-Bus), which Landlock before ABI 9 cannot keep a sandbox from connecting to. Returns
+    whether it worked (best effort: nothing else depends on it).
+    """
+    flags = _MS_NOSUID | _MS_NODEV | _MS_NOEXEC | _MS_RDONLY
+    return bool(_LIBC.mount(b"tmpfs", path.encode(), b"tmpfs", flags, b"size=4k,mode=755") == 0)
 
 
 def die_with_parent(signum: int) -> None:

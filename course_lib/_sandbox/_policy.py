@@ -41,6 +41,9 @@ SYSTEM_READ_ONLY = (
     "/dev/random",
     "/dev/zero",
 )
+#: Folders of system services' unix sockets, hidden from a sandbox unless the policy names a
+#: path inside them (Landlock before ABI 9 does not control connecting to a unix socket).
+SERVICE_FOLDERS = ("/run", "/var/run")
 #: Devices a kernel may write to.
 DEVICES_READ_WRITE = ("/dev/null",)
 
@@ -71,8 +74,14 @@ ENVIRONMENT_ALLOWED = (
 )
 #: Variables set when the grader has not set them: one BLAS thread keeps a kernel's address
 #: space predictable (OpenBLAS reserves memory per thread) and parallel graders from
-#: oversubscribing the cores.
-ENVIRONMENT_DEFAULTS = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+#: oversubscribing the cores; ipykernel's warning that it cannot forward the output of forked
+#: subprocesses (it wants a TCP socket on 127.0.0.1) is expected in a sandbox.
+ENVIRONMENT_DEFAULTS = {
+    "OPENBLAS_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "PYTHONWARNINGS": "ignore:Couldn't bind IOPub Pipe:UserWarning",
+}
 #: Variables pointed into the sandbox's private home, relative to it.
 ENVIRONMENT_HOME = {
     "HOME": ".",
@@ -187,11 +196,18 @@ class Policy:
         rules += [landlock.Rule(path, rw_file) for path in DEVICES_READ_WRITE]
         return rules
 
+    def _names_inside(self, folder: str) -> bool:
+        """Whether a folder this policy grants lies inside ``folder`` (then it stays visible)."""
+        base = Path(folder).resolve()
+        named = [self.scratch, *([self.runtime] if self.runtime else []), *self.read_only]
+        return any(base == path.resolve() or base in path.resolve().parents for path in named)
+
     def confinement(self, abi: int) -> Confinement:
         """What the sandbox's first process applies, with Landlock ABI ``abi``."""
         return Confinement(
             scratch=str(self.scratch),
             folders=[str(self.home / relative) for relative in ENVIRONMENT_HOME.values()],
+            hidden=[folder for folder in SERVICE_FOLDERS if not self._names_inside(folder)],
             rlimits=self.limits.rlimits(),
             pid_max=self.limits.processes,
             rules=self.rules(),

@@ -37,6 +37,7 @@ class Confinement(NamedTuple):
 
     scratch: str  # its working folder
     folders: list[str]  # private folders to create first (its home)
+    hidden: list[str]  # folders covered by an empty tmpfs (service sockets)
     rlimits: list[tuple[int, int, int]]  # (resource.RLIMIT_*, soft, hard)
     pid_max: int | None  # cap on the PID namespace's tasks
     rules: list[landlock.Rule]
@@ -49,9 +50,10 @@ class Confinement(NamedTuple):
     @classmethod
     def from_json(cls, text: str) -> Confinement:
         """The confinement :meth:`to_json` wrote."""
-        scratch, folders, rlimits, pid_max, rules, abi = json.loads(text)
+        scratch, folders, hidden, rlimits, pid_max, rules, abi = json.loads(text)
         limits = [(int(kind), int(soft), int(hard)) for kind, soft, hard in rlimits]
-        return cls(scratch, folders, limits, pid_max, [landlock.Rule(*r) for r in rules], abi)
+        granted = [landlock.Rule(*rule) for rule in rules]
+        return cls(scratch, folders, hidden, limits, pid_max, granted, abi)
 
 
 def close_descriptors(keep: Sequence[int]) -> None:
@@ -85,6 +87,8 @@ def confine(plan: Confinement, status_fd: int, keep_fds: Sequence[int]) -> None:
     rules = plan.rules
     if namespaces.mount_private_proc():
         rules = [*rules, landlock.Rule("/proc", landlock.READ_FILE | landlock.READ_DIR)]
+    for folder in plan.hidden:
+        namespaces.hide_folder(folder)
     namespaces.drop_capabilities()
     landlock.restrict_self(rules, plan.abi)
 
