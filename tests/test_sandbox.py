@@ -663,6 +663,39 @@ def test_kill_ends_a_confined_command_and_everything_it_started(tmp_path: Path) 
     assert _processes_with(marker) == []
 
 
+def test_a_fork_bomb_stops_at_the_process_limit(tmp_path: Path) -> None:
+    # Linux exempts root from RLIMIT_NPROC; the PID namespace's pid_max (301) binds it too.
+    marker = f"bomb-marker-{os.getpid()}-{time.monotonic_ns()}"
+    script = textwrap.dedent(f"""
+        import os, time  # {marker}
+        started = 0
+        while started < 1000:
+            try:
+                if os.fork() == 0:
+                    time.sleep(60)
+                    os._exit(0)
+            except OSError:
+                break
+            started += 1
+        print(started, flush=True)
+        time.sleep(60)
+    """)
+    out = tmp_path / "started.txt"
+    with out.open("w") as stdout:
+        command = [sys.executable, "-c", script]
+        process = spawn_confined(command, Policy(scratch=tmp_path), stdout=stdout)
+        started = process.kernel_pid
+        for _ in range(600):
+            if out.read_text().strip():
+                break
+            time.sleep(0.05)
+        process.kill()
+        process.wait(timeout=30)
+    count = int(out.read_text())
+    assert 0 < count < 301
+    assert not _alive(started) and _processes_with(marker) == []
+
+
 def test_limits_validate_and_come_from_configuration() -> None:
     assert Limits.from_mapping({"memory_mb": 1024}) == Limits(memory_mb=1024)
     with pytest.raises(ValueError, match=r"unknown limit\(s\) \['memory'\]; expected some of"):
