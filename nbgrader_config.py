@@ -99,6 +99,24 @@ c.Execute.interrupt_on_timeout = True
 c.GradingExecute.timeout = 10
 c.GradingExecute.interrupt_on_timeout = True
 
+# Every trainee kernel runs sandboxed (course_lib._sandbox): it reads only Python and the system,
+# writes only a scratch copy of the submission, has no network and no inherited secrets, and its
+# whole process tree is gone after the notebook. Set False only on a machine that cannot sandbox
+# (pmcourse grade --no-sandbox does it for one run); grading then warns on every notebook.
+c.GradingExecute.sandbox = True
+# Per-kernel limits (memory and file size in MB, CPU in seconds); the course's notebooks need a
+# fraction of each.
+c.SandboxedProvisioner.limits = {
+    "memory_mb": 2048,
+    "processes": 128,
+    "file_size_mb": 32,
+    "cpu_seconds": 120,
+    "open_files": 256,
+}
+# What a notebook keeps of the kernel's output, in characters: a visible note marks the cut.
+c.GradingExecute.output_cell_limit = 100_000
+c.GradingExecute.output_notebook_limit = 400_000
+
 # Any stderr output zeroes a grade cell: drop known noise before grades are read.
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = (

@@ -71,6 +71,16 @@ def build_parser() -> argparse.ArgumentParser:
     course.add_argument("--course-dir", type=Path, default=argparse.SUPPRESS, help=course_help)
     quiet = argparse.ArgumentParser(add_help=False)
     quiet.add_argument("--no-progress", action="store_true", help="no progress bar")
+    sandbox = argparse.ArgumentParser(add_help=False)
+    sandbox.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help=(
+            "run trainees' code WITHOUT the sandbox (with the grader's rights), for machines "
+            "that cannot sandbox; every run says so. By default each kernel reads only Python "
+            "and the system, writes only its scratch folder, has no network and no secrets"
+        ),
+    )
     workers = argparse.ArgumentParser(add_help=False)
     workers.add_argument(
         "--workers",
@@ -92,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     grade = commands.add_parser(
         "grade",
-        parents=[course, workers, quiet],
+        parents=[course, workers, quiet, sandbox],
         help="autograde every submission, write feedback and export grades",
         description=_wrap(
             "Autograde every submission in submitted/ through nbgrader, in parallel, with a "
@@ -149,7 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser(
         "demo",
-        parents=[workers, quiet],
+        parents=[workers, quiet, sandbox],
         help="run release, grade, report and audit on a synthetic cohort in a temporary course",
         description=_wrap(
             "Copy nbgrader_config.py and solutions/ into a temporary course, write a bundled "
@@ -193,7 +203,12 @@ def _run(args: argparse.Namespace) -> int:
         return commands.release(args.course_dir, args.assignment)
     if args.command == "grade":
         return commands.grade(
-            args.course_dir, args.assignments, args.workers, progress, args.fresh_kernels
+            args.course_dir,
+            args.assignments,
+            args.workers,
+            progress,
+            args.fresh_kernels,
+            sandbox=not args.no_sandbox,
         )
     if args.command == "report":
         return commands.report(args.course_dir, args.assignments)
@@ -207,6 +222,7 @@ def _run(args: argparse.Namespace) -> int:
             assignments=args.assignments,
             workers=args.workers,
             progress=progress,
+            sandbox=not args.no_sandbox,
         )
     print(_content_summary())
     return 0

@@ -69,6 +69,8 @@ def grade(
     workers: int | None,
     progress: bool,
     fresh_kernels: bool = False,
+    *,
+    sandbox: bool = True,
 ) -> int:
     """``pmcourse grade``: autograde, feedback, grades export."""
     settings = load_settings(course_dir)
@@ -84,7 +86,12 @@ def grade(
     count = workers or default_workers()
     _say(f"grading {', '.join(chosen)} with {count} worker processes")
     outcomes = grade_cohort(
-        settings, chosen, workers=count, progress=progress, forked_kernels=not fresh_kernels
+        settings,
+        chosen,
+        workers=count,
+        progress=progress,
+        forked_kernels=not fresh_kernels,
+        sandbox=sandbox,
     )
     failed = [outcome for outcome in outcomes if not outcome.ok]
     grades = export_grades(settings, chosen)
@@ -124,9 +131,9 @@ def demo(
     assignments: Sequence[str] | None,
     workers: int | None,
     progress: bool,
+    sandbox: bool = True,
 ) -> int:
     """``pmcourse demo``: the whole pipeline on a synthetic cohort in a temporary course."""
-
     return run_demo(
         source=source,
         output=output,
@@ -134,6 +141,7 @@ def demo(
         assignments=assignments,
         workers=workers,
         progress=progress,
+        sandbox=sandbox,
         say=_say,
         err=lambda message: print(message, file=sys.stderr, flush=True),
     )

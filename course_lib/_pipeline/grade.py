@@ -9,6 +9,7 @@ More workers than cores keep both cores busy while kernels start and the gradebo
 
 from __future__ import annotations
 
+import copy
 import multiprocessing
 import sys
 import time
@@ -17,6 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from nbgrader.apps import NbGraderAPI
+from traitlets.config import Config
 
 from course_lib._pipeline.errors import PipelineError
 from course_lib._pipeline.feedback import feedback_app, write_feedback
@@ -31,22 +33,42 @@ from course_lib._pipeline.log import GradeOutcome, write_grading_log
 from course_lib._pipeline.results import failure_reason
 from course_lib._pipeline.settings import CourseSettings
 from course_lib._pipeline.workers import default_workers, progress_bar, redirect_output
+from course_lib._sandbox import SandboxUnavailable, check_support
+from course_lib.nbgrader_plugins.execute import NO_SANDBOX_WARNING
 
-__all__ = ["TRANSIENT_ATTEMPTS", "grade_cohort"]
+__all__ = ["TRANSIENT_ATTEMPTS", "grade_cohort", "require_sandbox", "sandbox_config"]
 
 
 # Per-worker state, set by the pool initializer in each forked worker.
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(settings: CourseSettings, worker_log: str, forked_kernels: bool) -> None:
+def sandbox_config(config: Config, sandbox: bool) -> Config:
+    """A copy of ``config`` whose kernels run sandboxed, or not (``--no-sandbox``)."""
+    result = copy.deepcopy(config)
+    result.GradingExecute.sandbox = sandbox
+    return result
+
+
+def require_sandbox() -> None:
+    """Stop with a PipelineError naming the missing kernel feature when this machine cannot
+    run trainee code sandboxed."""
+    try:
+        check_support()
+    except SandboxUnavailable as error:
+        raise PipelineError(str(error)) from error
+
+
+def _init_worker(
+    settings: CourseSettings, worker_log: str, forked_kernels: bool, sandbox: bool
+) -> None:
     """Give this worker one NbGraderAPI (and a kernel template) and send its console noise
     to ``worker_log``."""
     warnings.simplefilter("ignore")  # nbgrader and SQLAlchemy warnings are logged, not raised
     redirect_output(worker_log)
-    config = settings.config
+    config = sandbox_config(settings.config, sandbox)
     if forked_kernels:
-        config = grading_config(config)
+        config = grading_config(config, sandbox)
         use_template(KernelTemplate.start())
     _WORKER["api"] = NbGraderAPI(config=config)
     _WORKER["feedback"] = feedback_app(NbGraderAPI(config=settings.config))
@@ -94,15 +116,22 @@ def grade_cohort(
     workers: int | None = None,
     progress: bool = True,
     forked_kernels: bool = True,
+    sandbox: bool = True,
 ) -> list[GradeOutcome]:
     """Autograde every submission of ``assignments``; one outcome per submission.
 
     A submission nbgrader cannot grade is recorded with its reason and the run goes on.
     Re-running regrades everything (``force``), so scores are the same each time.
     ``forked_kernels`` starts each submission's fresh kernel by forking a pre-imported
-    template (see ``course_lib._pipeline_kernels``); False starts every kernel from scratch,
-    as nbgrader does.
+    template (see ``course_lib._pipeline.kernels``); False starts every kernel from scratch,
+    as nbgrader does. ``sandbox`` (the default) runs every kernel confined
+    (``course_lib._sandbox``); a machine that cannot is a PipelineError naming why, and
+    False grades without it, with a warning.
     """
+    if sandbox:
+        require_sandbox()
+    else:
+        print(f"warning: {NO_SANDBOX_WARNING}", file=sys.stderr)
     jobs: list[tuple[str, str]] = []
     for assignment in assignments:
         settings.check_assignment(assignment)
@@ -126,7 +155,9 @@ def grade_cohort(
     outcomes: list[GradeOutcome] = []
     context = multiprocessing.get_context("fork")
     with (
-        context.Pool(count, _init_worker, (settings, str(worker_log), forked_kernels)) as pool,
+        context.Pool(
+            count, _init_worker, (settings, str(worker_log), forked_kernels, sandbox)
+        ) as pool,
         progress_bar(len(jobs), progress, "grading") as bar,
     ):
         for outcome in pool.imap_unordered(_grade_one, jobs):

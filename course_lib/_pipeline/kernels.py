@@ -20,6 +20,7 @@ that died).
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import select
 import signal
@@ -28,11 +29,20 @@ import subprocess
 import sys
 import tempfile
 import uuid
+from collections.abc import Mapping
 from multiprocessing.connection import Connection
 from typing import Any
 
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning.local_provisioner import LocalProvisioner
+
+from course_lib._sandbox import (
+    ConfinedProcess,
+    Policy,
+    SandboxedKernelManager,
+    SandboxedProvisioner,
+    fork_confined,
+)
 
 #: Imported by the template before it forks kernels: what every assignment's setup imports.
 #: Not matplotlib: its backend is chosen from the environment a kernel starts with.
@@ -149,9 +159,20 @@ class KernelTemplate:
         return cls(connection, process)
 
     def spawn(self, arguments: list[str], env: dict[str, str], cwd: str) -> _ForkedKernel:
-        """A new kernel process forked from the template."""
-        self._connection.send((arguments, env, cwd))
+        """A new kernel process forked from the template, unconfined (``--no-sandbox``)."""
+        self._connection.send((arguments, env, cwd, None))
         return _ForkedKernel(int(self._connection.recv()))
+
+    def spawn_confined(
+        self, arguments: list[str], env: Mapping[str, str], policy: Policy
+    ) -> ConfinedProcess:
+        """A new kernel forked from the template inside a sandbox confined by ``policy``."""
+        self._connection.send((arguments, dict(env), str(policy.scratch), policy.to_json()))
+        reply = self._connection.recv()
+        if isinstance(reply, BaseException):
+            raise reply
+        pid, kernel_pid = reply
+        return ConfinedProcess.attach(int(pid), int(kernel_pid))
 
     def close(self) -> None:
         """Stop the template (kernels it forked stop with their own shutdown)."""
@@ -162,8 +183,34 @@ class KernelTemplate:
             self._process.wait(timeout=5)
 
 
+def _become_confined_kernel(arguments: list[str]) -> None:
+    """In a sandbox ``fork_confined`` set up: turn into an ipykernel (the sandbox already
+    closed the template's descriptors, scrubbed the environment, moved to the scratch folder
+    and reset the signals)."""
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    numpy = sys.modules.get("numpy")
+    if numpy is not None:
+        numpy.random.seed()  # a fresh kernel seeds from the OS; forks would share one state
+    parent = os.environ.get("JPY_PARENT_PID")  # inside the PID namespace getppid() is 0
+    if parent:
+        arguments = [*arguments, f"--IPKernelApp.parent_handle={parent}"]
+    sys.argv = ["ipykernel_launcher", *arguments]
+    if sys.path and sys.path[0] in ("", os.getcwd()):
+        del sys.path[0]  # as ipykernel_launcher does; the kernel puts its cwd back
+    from ipykernel import kernelapp
+
+    kernelapp.launch_new_instance(argv=arguments)
+
+
 def serve_template(fd: int) -> None:
-    """The template's main loop: import ``PRELOAD``, then fork a kernel per request on ``fd``."""
+    """The template's main loop: import ``PRELOAD``, then fork a kernel per request on ``fd``.
+
+    A request is ``(arguments, env, cwd, policy)``: with a sandbox policy (JSON) the kernel is
+    forked confined (``fork_confined``) and the reply is ``(pid, kernel_pid)``; without one
+    it is a plain fork and the reply is its pid. A failure is sent back as the exception.
+    """
     connection = Connection(fd)
     preload()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped automatically
@@ -176,7 +223,19 @@ def serve_template(fd: int) -> None:
             return  # the worker is gone
         if request is None:
             return
-        arguments, env, cwd = request
+        arguments, env, cwd, policy = request
+        if policy is not None:
+            try:
+                confined = fork_confined(
+                    functools.partial(_become_confined_kernel, arguments),
+                    Policy.from_json(policy),
+                    env,
+                )
+            except Exception as error:  # reported to the worker, which stops with it
+                connection.send(error)
+            else:
+                connection.send((confined.pid, confined.kernel_pid))
+            continue
         pid = os.fork()
         if pid == 0:  # the kernel
             code = 0
@@ -211,9 +270,10 @@ def preload() -> None:
         importlib.import_module(module)
 
 
-def grading_config(config: Any) -> Any:
+def grading_config(config: Any, sandbox: bool = True) -> Any:
     """A copy of an nbgrader config whose autograde step starts kernels from the template
-    and stops each one as soon as its notebook has run."""
+    (sandboxed unless ``sandbox`` is False) and stops each one as soon as its notebook has
+    run."""
     import copy
 
     from nbgrader.converters import Autograde
@@ -226,7 +286,7 @@ def grading_config(config: Any) -> Any:
     replaced = []
     for step in steps:
         if isinstance(step, type) and issubclass(step, Execute):
-            step = forked_execute(step)
+            step = forked_execute(step, sandbox)
             # The notebook has run and its outputs are collected: stop the kernel at once
             # instead of waiting for it to wind down (nbclient polls every 0.1 s).
             result[step.__name__].shutdown_kernel = "immediate"
@@ -282,14 +342,38 @@ class TemplateKernelManager(AsyncKernelManager):
         return await super()._async_pre_start_kernel(**kwargs)
 
 
-def forked_execute(execute_class: type[Any]) -> type[Any]:
-    """A subclass of ``execute_class`` (nbgrader's Execute or a subclass) using the template.
+class SandboxedTemplateProvisioner(SandboxedProvisioner):
+    """Start python kernels confined, forked from the worker's template; anything else
+    (or without a template) as the sandbox starts any command."""
 
-    Its configuration sections (``Execute``, the course's class name) still apply.
-    """
+    def launch_confined(
+        self, cmd: list[str], policy: Policy, env: Mapping[str, str], **streams: Any
+    ) -> ConfinedProcess:
+        """Ask the template to fork the kernel into a sandbox; fall back to running ``cmd``."""
+        arguments = _kernel_arguments(cmd)
+        template = _TEMPLATE
+        if arguments is not None and template is not None:
+            try:
+                return template.spawn_confined(arguments, env, policy)
+            except (OSError, EOFError):
+                use_template(None)  # the template is gone: from now on, start kernels as usual
+        return super().launch_confined(cmd, policy, env, **streams)
+
+
+class SandboxedTemplateKernelManager(SandboxedKernelManager):
+    """A sandboxed kernel manager whose python kernels are forked from the template."""
+
+    def _provisioner_class_default(self) -> type[SandboxedProvisioner]:
+        return SandboxedTemplateProvisioner
+
+
+def forked_execute(execute_class: type[Any], sandbox: bool = True) -> type[Any]:
+    """A subclass of ``execute_class`` (nbgrader's Execute or a subclass) using the template,
+    sandboxed unless ``sandbox`` is False. Its configuration sections still apply."""
+    manager = SandboxedTemplateKernelManager if sandbox else TemplateKernelManager
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        kwargs["kernel_manager_class"] = TemplateKernelManager
+        kwargs["kernel_manager_class"] = manager
         execute_class.__init__(self, *args, **kwargs)
 
     return type(f"Forked{execute_class.__name__}", (execute_class,), {"__init__": __init__})

@@ -107,6 +107,7 @@ def run_demo(
     assignments: Sequence[str] | None,
     workers: int | None,
     progress: bool,
+    sandbox: bool = True,
     say: Callable[[str], None],
     err: Callable[[str], None],
 ) -> int:
@@ -134,7 +135,7 @@ def run_demo(
         f"({len(kinds)} kinds of submission: {', '.join(kinds)})"
     )
     say(f"[3/5] grade: {len(cohort) * len(chosen)} submissions through nbgrader")
-    outcomes = grade_cohort(settings, chosen, workers=workers, progress=progress)
+    outcomes = grade_cohort(settings, chosen, workers=workers, progress=progress, sandbox=sandbox)
     grades = export_grades(settings, chosen)
     failed = [outcome for outcome in outcomes if not outcome.ok]
     say(
