@@ -52,7 +52,10 @@ def _support_problem() -> str:
     return ""
 
 
-pytestmark = pytest.mark.skipif(bool(_support_problem()), reason=_support_problem())
+# Grading needs the sandbox: in CI a machine that cannot sandbox fails here instead of skipping.
+pytestmark = pytest.mark.skipif(
+    bool(_support_problem()) and not os.environ.get("CI"), reason=_support_problem()
+)
 
 SPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
 KEY = "KEY-7f3a-answer-for-a1"
