@@ -167,7 +167,8 @@ def baseline_course(
     env = _env()
     env["PYTHONPATH"] = str(code)  # its course_lib, in the grader and in every kernel
     build = [sys.executable, "-c", BASELINE_BUILD, str(course), assignment, str(submissions)]
-    subprocess.run([*build, str(seed), ",".join(BENCH_KINDS)], env=env, check=True)
+    # Run from the course folder: the checkout's own course_lib must not come first on sys.path.
+    subprocess.run([*build, str(seed), ",".join(BENCH_KINDS)], env=env, cwd=course, check=True)
     return course, env
 
 
@@ -176,6 +177,7 @@ def baseline_scores(course: Path, assignment: str, env: dict[str, str]) -> dict[
     done = subprocess.run(
         [sys.executable, "-c", BASELINE_SCORES, str(course), assignment],
         env=env,
+        cwd=course,
         capture_output=True,
         text=True,
         check=True,
