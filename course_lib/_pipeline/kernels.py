@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import uuid
+import warnings
 from collections.abc import Mapping
 from multiprocessing.connection import Connection
 from typing import Any
@@ -193,6 +194,9 @@ def _become_confined_kernel(arguments: list[str]) -> None:
     numpy = sys.modules.get("numpy")
     if numpy is not None:
         numpy.random.seed()  # a fresh kernel seeds from the OS; forks would share one state
+    # ipykernel's pipe for subprocess output needs TCP on 127.0.0.1, which the sandbox denies:
+    # expected, and not worth a warning per kernel in the grading log.
+    warnings.filterwarnings("ignore", message="Couldn't bind IOPub Pipe")
     parent = os.environ.get("JPY_PARENT_PID")  # inside the PID namespace getppid() is 0
     if parent:
         arguments = [*arguments, f"--IPKernelApp.parent_handle={parent}"]

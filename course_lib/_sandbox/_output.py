@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from nbformat import NotebookNode
 from traitlets import Int
 from traitlets.config import LoggingConfigurable
 
@@ -147,4 +146,8 @@ class OutputCapMixin(LoggingConfigurable):
         else:
             what = f"this notebook printed more than {_kb(self.output_notebook_limit)}"
         note = {"output_type": "stream", "name": "stdout", "text": f"\n[output cut: {what}]\n"}
+        # nbformat is imported here, not at module level: kernel templates import this
+        # package and must not pay for nbformat's JSON-schema validators.
+        from nbformat import NotebookNode
+
         cell.outputs.append(NotebookNode(note))  # type: ignore[no-untyped-call]  # nbformat
