@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from course_lib._content import cached_table, load_blackblot_roles, load_tasks
-from course_lib._practice import FEEDBACK_COLUMNS, SortFeedback, check_item
+from course_lib._practice import SortFeedback, check_item, feedback_from_rows
 
 __all__ = [
     "DISAGREEMENT_KINDS",
@@ -101,12 +101,7 @@ def check_quiz(
     rows: list[dict[str, object]] = []
     for item, entry in key.iterrows():
         expected = str(entry["expected"])
-        row: dict[str, object] = {
-            "task": item,
-            "title": entry["title"],
-            "expected": expected,
-            "correct": False,
-        }
+        row: dict[str, object] = {"task": item, "title": entry["title"], "expected": expected}
         given: object = answer.get(str(item))
         rows.append(row | check_item(kind, given, expected, str(entry["explanation"])))
     valid_items = ", ".join(map(str, key.index if all_items is None else all_items))
@@ -123,11 +118,8 @@ def check_quiz(
                     f"{valid_items}",
                 }
             )
-    table = pd.DataFrame(rows, columns=FEEDBACK_COLUMNS)
-    table["correct"] = table["correct"].astype(bool)
-    return SortFeedback(
-        scheme=name, table=table, n_correct=int(table["correct"].sum()), n_total=len(key)
-    )
+    reasons = key.rename(columns={"explanation": "reason"})[["expected", "reason"]].astype(str)
+    return feedback_from_rows(rows, reasons, scheme=name, kind=kind)
 
 
 def check_kpi_owners(answer: Mapping[str, str]) -> SortFeedback:

@@ -127,7 +127,9 @@ class RoleHorizonView(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships n
             style="border-collapse:collapse;width:100%;table-layout:fixed;font-size:0.9em;"
             "line-height:1.35",
         )
-        self.grid.value = join([tag("p", tag("b", self.caption())), table])
+        self.grid.value = join(
+            [tag("p", tag("b", self.caption())), table, tag("style", Markup(style.WIDGET_CSS))]
+        )
 
     def caption(self) -> str:
         """One line on the highlighted role: tasks per horizon and its span, if it has one."""
