@@ -37,7 +37,7 @@ __all__ = [
 FEEDBACK_COLUMNS = ["task", "title", "your_answer", "expected", "correct", "explanation"]
 CORRECT_MARK = "\u2714"  # ✔
 WRONG_MARK = "\u2718"  # ✘
-UNANSWERED_MARK = "\u2013"  # –
+UNANSWERED_MARK = "\u2013"  # en dash: neither right nor wrong
 NOT_ANSWERED = "not answered yet"
 
 
@@ -99,9 +99,9 @@ class SortFeedback:
         table = self.table.copy()
         for position, task in enumerate(table["task"].iloc[: self.n_total]):
             if task in self.key.index:
-                table.at[position, "expected"] = self.key.at[task, "expected"]
+                table.at[position, "expected"] = str(self.key.at[task, "expected"])
                 if table.at[position, "your_answer"] == "":
-                    table.at[position, "explanation"] = self.key.at[task, "reason"]
+                    table.at[position, "explanation"] = str(self.key.at[task, "reason"])
         return replace(self, table=table, revealed=True)
 
     def answer_line(self, task: str) -> str:
@@ -308,7 +308,8 @@ def check_sort(
         }
         given = mapping.get(task)
         rows.append(
-            row | check_item(kind, given, str(key.at[task, "expected"]), key.at[task, "reason"])
+            row
+            | check_item(kind, given, str(key.at[task, "expected"]), str(key.at[task, "reason"]))
         )
     for answered in mapping:
         if not (isinstance(answered, str) and answered in expected_ids):

@@ -14,6 +14,8 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from course_lib._content import cached_table, load_blackblot_roles, load_tasks
+from course_lib._labels import label_choices
+from course_lib._partitions import partition, scheme_kind
 from course_lib._practice import SortFeedback, check_item, feedback_from_rows
 
 __all__ = [
@@ -27,6 +29,7 @@ __all__ = [
     "disagreement_kind",
     "role_kpis",
     "role_traits",
+    "tasks_by_label",
 ]
 
 #: Columns of a quiz key: what the item is called, the expected label and why.
@@ -45,6 +48,28 @@ def role_kpis() -> pd.DataFrame:
 def role_traits() -> pd.DataFrame:
     """Return the traits each role needs (``trait``, ``role``, ``source``), one row per trait."""
     return cached_table("traits").reset_index(drop=True)
+
+
+def tasks_by_label(tasks: pd.DataFrame, scheme: str) -> pd.DataFrame:
+    """The titles of ``tasks`` listed under each label of ``scheme``, one column per label.
+
+    Columns are the labels in vocabulary order (the columns' name is the scheme's label kind,
+    so :func:`show_table` heads them with display labels); shorter columns end in blanks.
+    """
+    labels = partition(tasks, scheme)
+    kind = scheme_kind(scheme)
+    columns = {
+        label: [str(tasks.at[task, "title"]) for task in labels.index[labels == label]]
+        for label in label_choices(kind)
+        if (labels == label).any()
+    }
+    depth = max((len(titles) for titles in columns.values()), default=0)
+    table = pd.DataFrame(
+        {label: titles + [""] * (depth - len(titles)) for label, titles in columns.items()},
+        index=pd.RangeIndex(1, depth + 1),
+    )
+    table.columns.name = kind
+    return table
 
 
 def _slug(text: str) -> str:

@@ -155,7 +155,9 @@ def test_unanswered_items_never_show_their_answer_until_revealed(tasks: pd.DataF
 def test_answer_line_keeps_the_pick_beside_the_answer(tasks: pd.DataFrame) -> None:
     ids = list(tasks.index[tasks["pragmatic_role"] == "product_marketing"][:2])
     feedback = check_sort({ids[0]: "PM"}, "pragmatic_role", tasks=ids)
-    assert feedback.answer_line(ids[0]) == "you: Product management \u00b7 answer: Product marketing"
+    assert (
+        feedback.answer_line(ids[0]) == "you: Product management \u00b7 answer: Product marketing"
+    )
     assert feedback.answer_line(ids[1]) == "you: no answer \u00b7 answer: Product marketing"
 
 

@@ -12,7 +12,7 @@ import pytest
 from markupsafe import escape
 
 import course_lib
-from course_lib import check_sort, label_choices, load_tasks, partition
+from course_lib import check_sort, label_choices, load_tasks
 from course_lib._partitions import role_horizon_table, role_spans
 from course_lib.widgets import KEYBOARD_HINT, RoleHorizonView, SortingBoard, role_horizon_view
 
@@ -180,9 +180,10 @@ def test_show_answer_keeps_each_pick_beside_the_answer_with_explanations(
         assert str(catalog.at[task, "pragmatic_explanation"]) in line
     lines = {task: html.unescape(board.feedback_lines[task].value) for task in IDS}
     assert "\u2718 you: Shared \u00b7 answer: Marketing communications." in lines["t_ads"]
-    assert "\u2714 you: Product management \u00b7 answer: Product management." in lines[
-        "t_requirements"
-    ]
+    assert (
+        "\u2714 you: Product management \u00b7 answer: Product management."
+        in lines["t_requirements"]
+    )
     assert "you: no answer \u00b7 answer: Product marketing." in lines["t_positioning"]
     assert "Answers shown for all 3 tasks" in board.score.value
     assert "1 of 3 correct" in board.score.value

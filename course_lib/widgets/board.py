@@ -209,7 +209,9 @@ class SortingBoard(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no t
             widgets.HTML(
                 join(
                     [
-                        tag("i", f"Sort {len(self.task_ids)} tasks by {kind_name}. {KEYBOARD_HINT}"),
+                        tag(
+                            "i", f"Sort {len(self.task_ids)} tasks by {kind_name}. {KEYBOARD_HINT}"
+                        ),
                         tag("style", Markup(style.WIDGET_CSS)),
                     ]
                 )
