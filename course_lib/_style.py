@@ -92,9 +92,9 @@ CSS: dict[str, str] = {
 #: Style sheet shipped inside the widgets: a visible focus ring on every control (a white
 #: band, then a 3 px ring in FOCUS, so it shows on light and dark themes alike).
 WIDGET_CSS = (
-    ".pmc-board .jupyter-widgets.jupyter-button:focus-visible,"
-    ".pmc-board .widget-dropdown select:focus-visible,"
-    ".pmc-role-horizon .jupyter-widgets.jupyter-button:focus-visible"
+    ".pmc-board button:focus-visible,"
+    ".pmc-board select:focus-visible,"
+    ".pmc-role-horizon button:focus-visible"
     f"{{outline:3px solid {FOCUS} !important;outline-offset:2px !important;"
     "box-shadow:0 0 0 2px #ffffff !important}"
 )

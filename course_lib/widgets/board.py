@@ -181,7 +181,7 @@ class SortingBoard(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no t
             SHOW_ANSWER_CLASS,
             "eye",
             "",
-            "Fill in the expected labels with explanations",
+            "Show the answer and why beside each of your picks",
         )
         self.reset_button = self._button(
             "Reset", RESET_CLASS, "undo", "", "Clear your picks and the feedback"
@@ -290,6 +290,8 @@ class SortingBoard(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no t
         for row in reveal.table.itertuples(index=False):
             task = str(row.task)
             mark = CORRECT_MARK if row.correct else WRONG_MARK
+            if row.your_answer == "":
+                mark = UNANSWERED_MARK
             self._mark(
                 task,
                 (ANSWER_CLASS,),

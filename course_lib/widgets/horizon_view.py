@@ -108,7 +108,7 @@ class RoleHorizonView(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships n
             )
             for number, horizon in enumerate(self.table.columns, start=1)
         ]
-        rows = [tag("tr", tag("th", ""), *head)]
+        rows = [tag("tr", tag("th", "Role", style="text-align:left;padding:4px 8px"), *head)]
         rows += [self._span_row(role, covered) for role, covered in self.spans.items()]
         for role in self.table.index:
             is_selected = role == selected
