@@ -191,7 +191,7 @@ def _board_count(path: Path) -> int:
     )
 
 
-def _check_boards(page: Any, lesson: str) -> dict[str, Any]:
+def _check_boards(page: Any) -> dict[str, Any]:
     """axe-core on every widget (sorting boards, the role-by-horizon view), and the focus
     ring of every control in them, reached with the keyboard."""
     results: dict[str, Any] = {"boards": [], "controls": []}
@@ -236,7 +236,7 @@ def test_lesson_runs_all_cells_legibly_and_accessibly_in_the_browser(
         assert not [text for text in tables if "\u2026" in text]
         assert page.evaluate(LEAKED_KEYS) == []
 
-        checks = _check_boards(page, path.stem)
+        checks = _check_boards(page)
         checks["pictures"] = pictures
         checks["output_column_px"] = page.evaluate(
             "() => document.querySelector('.jp-OutputArea-output').getBoundingClientRect().width"
