@@ -20,11 +20,17 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/pmcourse demo
 
+# JupyterLab on the repository root, opening course/00_start_here.ipynb; works as root too.
+# LAB_VIEW=instructor keeps nbgrader's instructor panels; LAB_ARGS passes more options
+# (e.g. LAB_ARGS="--no-browser --ServerApp.ip=0.0.0.0" on a remote box).
+LAB_VIEW ?= trainee
+LAB_ARGS ?=
 lab: $(STAMP)
-	$(BIN)/jupyter lab course/
+	bash scripts/lab.sh $(LAB_VIEW) $(LAB_ARGS)
 
 browser-deps:
 	bash scripts/install-chromium.sh
+	bash scripts/install-axe.sh
 
 db-deps:
 	bash scripts/install-postgres.sh

@@ -24,6 +24,7 @@ from course_lib._content import (
 from course_lib._labels import label_choices, normalize_label
 from course_lib._partitions import SCHEMES, PartitionComparison, compare_partitions, partition
 from course_lib._practice import SortFeedback, check_sort
+from course_lib._tables import show_table
 from course_lib.lessons import (
     DISAGREEMENT_KINDS,
     blackblot_artefacts,
@@ -34,6 +35,7 @@ from course_lib.lessons import (
     disagreement_kind,
     role_kpis,
     role_traits,
+    tasks_by_label,
 )
 
 __version__ = "0.1.0"
@@ -47,6 +49,9 @@ _LAZY: dict[str, str] = {
     "plot_horizons": "course_lib.plots",
     "plot_partition_heatmap": "course_lib.plots",
     "plot_triangle": "course_lib.plots",
+    "plot_blackblot_team": "course_lib.plots",
+    "plot_definition_chain": "course_lib.plots",
+    "plot_working_together": "course_lib.plots",
     "check_answer": "course_lib.grading",
 }
 
@@ -77,6 +82,8 @@ __all__ = [
     "partition",
     "role_kpis",
     "role_traits",
+    "show_table",
+    "tasks_by_label",
     *_LAZY,
 ]
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 
 import pandas as pd
 
 from course_lib._content import cached_table, load_tasks
 from course_lib._labels import label_choices
+from course_lib._markup import tag
 
 __all__ = [
     "SCHEMES",
@@ -114,7 +116,15 @@ class PartitionComparison:
         return text
 
     def __str__(self) -> str:
-        return self.summary()
+        """The summary in lines of at most 79 characters, broken between words.
+
+        JupyterLab breaks a long printed line at any character, even mid-word; lines this
+        short are never broken.
+        """
+        return textwrap.fill(self.summary(), width=79, break_on_hyphens=False)
+
+    def _repr_html_(self) -> str:
+        return str(tag("p", self.summary()))
 
 
 def _clean(series: pd.Series, side: str) -> pd.Series:

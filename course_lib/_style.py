@@ -12,6 +12,7 @@ __all__ = [
     "CORRECT",
     "CSS",
     "DISAGREEMENT",
+    "FOCUS",
     "HIGHLIGHT",
     "INK",
     "INK_SOFT",
@@ -24,6 +25,7 @@ __all__ = [
     "ROLE_TINTS",
     "SIDE_COLOURS",
     "UNANSWERED",
+    "WIDGET_CSS",
     "WRONG",
 ]
 
@@ -61,6 +63,8 @@ INK_SOFT = "#636363"
 LINE = "#bdbdbd"
 PAPER = "#f7f7f7"
 PAPER_SHADE = "#e8e8e8"
+#: The focus ring of every control (3 px, over 3:1 against white and the light greys above).
+FOCUS = "#1c3f94"
 
 #: Stable CSS class names of widget parts (browser tests and styles look for them).
 CSS: dict[str, str] = {
@@ -81,4 +85,16 @@ CSS: dict[str, str] = {
     "role_picker": "pmc-role-picker",
     "role_horizon": "pmc-role-horizon",
     "role_horizon_table": "pmc-role-horizon-table",
+    "feedback_table": "pmc-feedback-table",
+    "table": "pmc-table",
 }
+
+#: Style sheet shipped inside the widgets: a visible focus ring on every control (a white
+#: band, then a 3 px ring in FOCUS, so it shows on light and dark themes alike).
+WIDGET_CSS = (
+    ".pmc-board button:focus-visible,"
+    ".pmc-board select:focus-visible,"
+    ".pmc-role-horizon button:focus-visible"
+    f"{{outline:3px solid {FOCUS} !important;outline-offset:2px !important;"
+    "box-shadow:0 0 0 2px #ffffff !important}"
+)

@@ -14,7 +14,9 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from course_lib._content import cached_table, load_blackblot_roles, load_tasks
-from course_lib._practice import FEEDBACK_COLUMNS, SortFeedback, check_item
+from course_lib._labels import label_choices
+from course_lib._partitions import partition, scheme_kind
+from course_lib._practice import SortFeedback, check_item, feedback_from_rows
 
 __all__ = [
     "DISAGREEMENT_KINDS",
@@ -27,6 +29,7 @@ __all__ = [
     "disagreement_kind",
     "role_kpis",
     "role_traits",
+    "tasks_by_label",
 ]
 
 #: Columns of a quiz key: what the item is called, the expected label and why.
@@ -45,6 +48,28 @@ def role_kpis() -> pd.DataFrame:
 def role_traits() -> pd.DataFrame:
     """Return the traits each role needs (``trait``, ``role``, ``source``), one row per trait."""
     return cached_table("traits").reset_index(drop=True)
+
+
+def tasks_by_label(tasks: pd.DataFrame, scheme: str) -> pd.DataFrame:
+    """The titles of ``tasks`` listed under each label of ``scheme``, one column per label.
+
+    Columns are the labels in vocabulary order (the columns' name is the scheme's label kind,
+    so :func:`show_table` heads them with display labels); shorter columns end in blanks.
+    """
+    labels = partition(tasks, scheme)
+    kind = scheme_kind(scheme)
+    columns = {
+        label: [str(tasks.at[task, "title"]) for task in labels.index[labels == label]]
+        for label in label_choices(kind)
+        if (labels == label).any()
+    }
+    depth = max((len(titles) for titles in columns.values()), default=0)
+    table = pd.DataFrame(
+        {label: titles + [""] * (depth - len(titles)) for label, titles in columns.items()},
+        index=pd.RangeIndex(1, depth + 1),
+    )
+    table.columns.name = kind
+    return table
 
 
 def _slug(text: str) -> str:
@@ -101,12 +126,7 @@ def check_quiz(
     rows: list[dict[str, object]] = []
     for item, entry in key.iterrows():
         expected = str(entry["expected"])
-        row: dict[str, object] = {
-            "task": item,
-            "title": entry["title"],
-            "expected": expected,
-            "correct": False,
-        }
+        row: dict[str, object] = {"task": item, "title": entry["title"], "expected": expected}
         given: object = answer.get(str(item))
         rows.append(row | check_item(kind, given, expected, str(entry["explanation"])))
     valid_items = ", ".join(map(str, key.index if all_items is None else all_items))
@@ -123,11 +143,8 @@ def check_quiz(
                     f"{valid_items}",
                 }
             )
-    table = pd.DataFrame(rows, columns=FEEDBACK_COLUMNS)
-    table["correct"] = table["correct"].astype(bool)
-    return SortFeedback(
-        scheme=name, table=table, n_correct=int(table["correct"].sum()), n_total=len(key)
-    )
+    reasons = key.rename(columns={"explanation": "reason"})[["expected", "reason"]].astype(str)
+    return feedback_from_rows(rows, reasons, scheme=name, kind=kind)
 
 
 def check_kpi_owners(answer: Mapping[str, str]) -> SortFeedback:

@@ -1,10 +1,13 @@
-"""The one real-browser test: a trainee's first lesson in JupyterLab, in headless Chromium.
+"""A trainee's first lesson in JupyterLab, in headless Chromium.
 
 Starts JupyterLab on 127.0.0.1 (free port, isolated settings) over a copy of ``course/``,
 opens ``00_start_here.ipynb``, runs all cells from the Run menu, sorts the first task of the
-first sorting board, presses Check and reads the feedback from the page. A screenshot is
-saved (its path is printed). Without ``/usr/bin/chromium`` the test skips with how to install
-it, unless the CI variable is set, where it fails.
+first sorting board, presses Check and reads the feedback from the page (and the alert that
+announces the score); presses Show answer and checks that the picks stay beside the answers;
+checks that the code quiz shows no answer for an unanswered item until its folded section is
+opened. Screenshots are kept in ``test-artifacts/`` (their paths are printed). Without
+``/usr/bin/chromium`` the test skips with how to install it, unless the CI variable is set,
+where it fails.
 """
 
 from __future__ import annotations
@@ -12,14 +15,22 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import browser_support
 import pytest
-from browser_support import CHROMIUM, CHROMIUM_ARGS, copy_course, jupyter_lab, require_browser
+from browser_support import (
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    TIMEOUT_MS,
+    copy_course,
+    error_outputs,
+    jupyter_lab,
+    require_browser,
+    run_all_cells,
+)
 
 from course_lib import load_tasks
 
@@ -28,17 +39,9 @@ LESSON = "00_start_here.ipynb"
 EXPLANATION_COLUMNS = [
     "pragmatic_explanation", "blackblot_explanation", "horizon_explanation", "corner_explanation",
 ]  # fmt: skip
-TIMEOUT_MS = 120_000  # generous: two shared cores, a cold JupyterLab and a fresh kernel
 EXPECT_MS = 60_000  # a click's round trip to the kernel and back, on a busy machine
 MARKS = re.compile("[\u2714\u2718]")  # ✔ or ✘
 SCORE = re.compile(r"\d+ of \d+ correct")
-
-ALL_CELLS_DONE = """() => {
-  const indicator = document.querySelector('.jp-Notebook-ExecutionIndicator');
-  const prompts = Array.from(document.querySelectorAll('.jp-CodeCell .jp-InputPrompt'));
-  return indicator !== null && indicator.getAttribute('data-status') === 'idle'
-    && prompts.length > 0 && prompts.every(p => !p.textContent.includes('*'));
-}"""
 
 
 @pytest.fixture
@@ -50,10 +53,10 @@ def course_copy(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def screenshot_dir(tmp_path: Path) -> Iterator[Path]:
-    """Where screenshots go: PMC_SCREENSHOT_DIR if set (kept), else the test's tmp dir."""
+def screenshot_dir() -> Iterator[Path]:
+    """Where screenshots go: PMC_SCREENSHOT_DIR if set, else test-artifacts/ (kept)."""
     kept = os.environ.get("PMC_SCREENSHOT_DIR")
-    folder = Path(kept) if kept else tmp_path / "screenshots"
+    folder = Path(kept) if kept else ARTIFACTS
     folder.mkdir(parents=True, exist_ok=True)
     yield folder
 
@@ -63,27 +66,6 @@ def _task_on_card(card_text: str, titles: dict[str, str]) -> str:
     found = [task for task, title in titles.items() if title in card_text]
     assert found, f"no catalog title found on the first card: {card_text!r}"
     return max(found, key=lambda task: len(titles[task]))
-
-
-def _wait_for_idle_kernel(page: Any, server: Any) -> None:
-    """Wait until the lesson's kernel runs and is idle, accepting a kernel dialog if shown."""
-    deadline = time.monotonic() + TIMEOUT_MS / 1000
-    while time.monotonic() < deadline:
-        dialog = page.locator(".jp-Dialog", has_text="Select Kernel")
-        if dialog.count() and dialog.first.is_visible():
-            dialog.first.locator(".jp-mod-accept").click()  # the preselected Python 3 kernel
-        if server.kernel_state(LESSON) == "idle":
-            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']")
-            return
-        page.wait_for_timeout(250)
-    raise AssertionError(f"the kernel of {LESSON} never became idle:\n{server.log_tail()}")
-
-
-def _error_outputs(page: Any) -> list[str]:
-    texts: list[str] = page.locator(
-        ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
-    ).all_inner_texts()
-    return texts
 
 
 @pytest.mark.browser
@@ -102,24 +84,17 @@ def test_first_board_of_the_start_lesson_gives_feedback_in_a_real_browser(
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.set_default_timeout(TIMEOUT_MS)
-            page.goto(f"{server.url}/lab/tree/{LESSON}")
-            page.wait_for_selector(".jp-NotebookPanel .jp-Notebook")
-            _wait_for_idle_kernel(page, server)
-
-            page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
-            page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
-
             board = page.locator(".pmc-board").first
             try:
+                run_all_cells(page, server, LESSON)
                 board.wait_for(state="visible")
-                page.wait_for_function(ALL_CELLS_DONE, timeout=TIMEOUT_MS)
             except Exception:
                 page.screenshot(path=str(screenshot_dir / "start_here_failed.png"))
                 raise AssertionError(
                     "no rendered .pmc-board after running all cells; error outputs: "
-                    f"{_error_outputs(page)}; server log:\n{server.log_tail()}"
+                    f"{error_outputs(page)}; server log:\n{server.log_tail()}"
                 ) from None
-            assert _error_outputs(page) == []
+            assert error_outputs(page) == []
 
             board.scroll_into_view_if_needed()
             card = board.locator(".pmc-card").first
@@ -148,6 +123,12 @@ def test_first_board_of_the_start_lesson_gives_feedback_in_a_real_browser(
                 assert "expected " in feedback_text
             score_text = board.locator(".pmc-score").text_content() or ""
             assert re.search(r"1 of \d+ correct|0 of \d+ correct", score_text), score_text
+            # the result is announced: an alert, which screen readers read out when it appears
+            alert = board.locator(".pmc-score [role='alert']")
+            expect(alert).to_contain_text(SCORE, timeout=EXPECT_MS)
+            unanswered = board.locator(".pmc-card").nth(2).locator(".pmc-feedback")
+            expect(unanswered).to_contain_text("not answered yet", timeout=EXPECT_MS)
+            assert "expected" not in (unanswered.text_content() or "")  # no key given away
 
             board.scroll_into_view_if_needed()
             page.screenshot(path=str(screenshot))
@@ -176,6 +157,28 @@ def test_first_board_of_the_start_lesson_gives_feedback_in_a_real_browser(
             expect(board.locator(".pmc-score")).to_have_text(answered_two, timeout=EXPECT_MS)
             expect(second.locator(".pmc-feedback")).to_contain_text(MARKS, timeout=EXPECT_MS)
             assert "not answered" not in (second.locator(".pmc-feedback").text_content() or "")
+
+            # Show answer keeps each pick and puts the answer beside it.
+            picked = select.input_value()
+            picked_label = select.evaluate("s => s.options[s.selectedIndex].textContent")
+            beside = f"you: {picked_label.replace(chr(0xA0), ' ').strip()} \u00b7 answer: "
+            board.locator(".pmc-show-answer").click()
+            expect(feedback).to_contain_text(beside, timeout=EXPECT_MS)
+            assert select.input_value() == picked
+            third = board.locator(".pmc-card").nth(2).locator(".pmc-feedback")
+            expect(third).to_contain_text("you: no answer \u00b7 answer: ", timeout=EXPECT_MS)
+            board.screenshot(path=str(screenshot.with_name("start_here_answers_beside_picks.png")))
+
+            # The code quiz: unanswered items keep their answer folded until a click.
+            quiz = page.locator(".jp-OutputArea-output", has=page.locator(".pmc-feedback-table"))
+            quiz.first.scroll_into_view_if_needed()
+            folded = quiz.first.locator("details")
+            hidden_rows = folded.locator("tbody tr, tr").filter(has_text="not answered yet")
+            expect(folded).to_have_count(1)
+            assert not folded.locator("table").is_visible()
+            folded.locator("summary").click()
+            expect(folded.locator("table")).to_be_visible(timeout=EXPECT_MS)
+            assert hidden_rows.count() >= 1
         finally:
             browser.close()
     print(f"browser screenshot: {screenshot}")

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from markupsafe import escape
 
 import course_lib
 from course_lib import check_sort
+from course_lib._labels import display_label
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +33,12 @@ def test_correct_and_wrong_answers_are_marked_and_explained(tasks: pd.DataFrame)
     assert table.at[ids[0], "correct"]
     assert table.at[ids[0], "explanation"] == tasks.at[ids[0], "horizon_explanation"]
     assert not table.at[ids[1], "correct"]
-    assert table.at[ids[1], "explanation"].startswith(f"expected {key[ids[1]]}, not {wrong}.")
+    # feedback names labels as the board shows them, not by their ids
+    expected_label = display_label("horizon", key[ids[1]])
+    wrong_label = display_label("horizon", wrong)
+    assert table.at[ids[1], "explanation"].startswith(
+        f"expected {expected_label}, not {wrong_label}."
+    )
     assert table.at[ids[2], "explanation"].startswith("not answered yet")
     assert feedback.n_correct == 1 and feedback.n_total == 4
     assert feedback.score == pytest.approx(0.25)
@@ -116,3 +123,45 @@ def test_html_rendering_escapes_and_marks(tasks: pd.DataFrame) -> None:
 def test_empty_exercise_scores_zero() -> None:
     feedback = check_sort({}, "horizon", tasks=[])
     assert feedback.score == 0.0 and feedback.n_total == 0
+
+
+def test_unanswered_items_never_show_their_answer_until_revealed(tasks: pd.DataFrame) -> None:
+    ids = list(tasks.index[tasks["pragmatic_role"] == "product_marketing"][:3])
+    feedback = check_sort({ids[0]: "PM"}, "pragmatic_role", tasks=ids)
+    table = feedback.table.set_index("task")
+    for task in ids[1:]:
+        assert table.at[task, "expected"] == ""
+        assert table.at[task, "explanation"] == (
+            "not answered yet; pick one of: Product management, Product marketing, "
+            "Marketing communications, Shared, Engineering (outside product management)"
+        )
+    assert table.at[ids[0], "expected"] == "product_marketing"  # answered: its answer shows
+    page = feedback._repr_html_()
+    shown, _, hidden = page.partition("<details>")
+    assert shown.count("not answered yet") >= 3  # the summary line and two rows
+    assert escape(tasks.at[ids[0], "pragmatic_explanation"]) in shown
+    for task in ids[1:]:
+        assert escape(tasks.at[task, "pragmatic_explanation"]) not in shown
+        assert escape(tasks.at[task, "pragmatic_explanation"]) in hidden  # only behind a click
+    assert "Show the answers" in hidden
+
+    revealed = feedback.reveal().table.set_index("task")
+    assert list(revealed["expected"]) == ["product_marketing"] * 3
+    assert revealed.at[ids[1], "explanation"] == tasks.at[ids[1], "pragmatic_explanation"]
+    assert "<details>" not in feedback.reveal()._repr_html_()
+    assert feedback.reveal().summary == feedback.summary
+
+
+def test_answer_line_keeps_the_pick_beside_the_answer(tasks: pd.DataFrame) -> None:
+    ids = list(tasks.index[tasks["pragmatic_role"] == "product_marketing"][:2])
+    feedback = check_sort({ids[0]: "PM"}, "pragmatic_role", tasks=ids)
+    assert (
+        feedback.answer_line(ids[0]) == "you: Product management \u00b7 answer: Product marketing"
+    )
+    assert feedback.answer_line(ids[1]) == "you: no answer \u00b7 answer: Product marketing"
+
+
+def test_fully_answered_feedback_has_no_hidden_section(tasks: pd.DataFrame) -> None:
+    task = tasks.index[0]
+    page = check_sort({task: "PM"}, "pragmatic_role")._repr_html_()
+    assert "<details>" not in page and "not answered yet" not in page

@@ -79,7 +79,7 @@ def test_check_quiz_marks_each_item_and_accepts_aliases() -> None:
     assert table.at["win_rate", "explanation"] == "deals won"
     assert not table.at["uptime", "correct"]
     assert table.at["uptime", "explanation"].startswith(
-        "expected product_management, not product_marketing."
+        "expected Product management, not Product marketing."
     )
     assert result.summary == "1 of 2 correct (50%)"
 

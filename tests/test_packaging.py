@@ -14,16 +14,27 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
+# What setuptools prints when the packaging configuration is off (a data folder that is not a
+# declared package, a deprecated option): a newcomer's install should show none of it.
+SETUPTOOLS_WARNINGS = (
+    "SetuptoolsDeprecationWarning",
+    "SetuptoolsWarning",
+    "is absent from the `packages` configuration",
+    "Package would be ignored",
+)
+
+
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """The wheel, built verbosely, and everything the build printed."""
     out = tmp_path_factory.mktemp("dist")
-    subprocess.run(
+    done = subprocess.run(
         [
             sys.executable,
             "-m",
             "pip",
             "wheel",
-            "--quiet",
+            "--verbose",
             "--no-deps",
             "--wheel-dir",
             str(out),
@@ -31,9 +42,22 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ],
         check=True,
         capture_output=True,
+        text=True,
     )
     (built,) = out.glob("pm_vs_pmm_course-*.whl")
-    return built
+    return built, done.stdout + done.stderr
+
+
+@pytest.fixture(scope="module")
+def wheel(build: tuple[Path, str]) -> Path:
+    return build[0]
+
+
+def test_building_prints_no_setuptools_warning(build: tuple[Path, str]) -> None:
+    output = build[1]
+    assert "Successfully built pm-vs-pmm-course" in output  # the verbose log was captured
+    found = [warning for warning in SETUPTOOLS_WARNINGS if warning in output]
+    assert found == [], f"the build warns: {found}"
 
 
 def test_wheel_declares_the_content_files_as_package_data(wheel: Path) -> None:

@@ -6,6 +6,7 @@ import math
 
 import pandas as pd
 import pytest
+from markupsafe import escape
 
 import course_lib
 from course_lib import compare_partitions, partition
@@ -127,3 +128,14 @@ def test_same_names_are_told_apart() -> None:
     a = _series({"t1": "x"}, "s")
     result = compare_partitions(a, a)
     assert result.name_a != result.name_b
+
+
+def test_printed_summary_breaks_between_words_only(tasks: pd.DataFrame) -> None:
+    a = partition(tasks, "pragmatic_role")
+    b = partition(tasks, "blackblot_role").iloc[:-3]  # three tasks left out: a longer summary
+    result = compare_partitions(a, b)
+    printed = str(result)
+    assert len(result.summary()) > 79
+    assert all(len(line) <= 79 for line in printed.splitlines())
+    assert printed.split() == result.summary().split()  # every word whole, in order
+    assert result._repr_html_() == f"<p>{escape(result.summary())}</p>"

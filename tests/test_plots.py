@@ -1,4 +1,5 @@
-"""The four pictures: what each figure draws, that its labels do not collide, and PNG output."""
+"""The pictures: what each figure draws, that its labels are legible in a notebook column and
+do not collide, and PNG output."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -23,12 +25,20 @@ from course_lib import (
     load_pragmatic_grid,
     load_tasks,
     partition,
+    plot_blackblot_team,
+    plot_definition_chain,
     plot_horizons,
     plot_partition_heatmap,
     plot_pragmatic_grid,
     plot_triangle,
+    plot_working_together,
 )
 from course_lib._style import ROLE_COLOURS
+from course_lib.plots.figure import COLUMN_PX, PAD, PX_PER_INCH
+
+#: The smallest text a trainee should have to read in a picture, in points at display size.
+MIN_DISPLAY_POINTS = 9.0
+CSS_PX_PER_POINT = 96 / 72
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -59,7 +69,34 @@ def save_png(fig: Figure, path: Path) -> None:
     fig.savefig(path, dpi=60)
     data = path.read_bytes()
     assert data.startswith(PNG_SIGNATURE) and len(data) > 5_000
-    assert fig._repr_png_().startswith(PNG_SIGNATURE)
+    shown, size = fig._repr_png_()
+    assert shown.startswith(PNG_SIGNATURE)
+    assert 0 < size["width"] <= COLUMN_PX  # shown at its own size in the notebook column
+
+
+def display_scale(fig: Figure) -> float:
+    """How much JupyterLab shrinks the picture to fit an 850 px column (1.0: not at all)."""
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    width_px = (fig.get_tightbbox(canvas.get_renderer()).width + 2 * PAD) * PX_PER_INCH
+    return min(1.0, COLUMN_PX / width_px)
+
+
+def assert_legible(fig: Figure) -> float:
+    """Every text is at least 9 pt as displayed in an 850 px column and no two texts overlap;
+    returns the smallest size found (points at display size)."""
+    scale = display_scale(fig)
+    sizes = {}
+    for text in fig.findobj(Text):
+        if text.get_visible() and text.get_text().strip() and text.figure is not None:
+            # a figure point is PX_PER_INCH / 72 CSS px on screen; a CSS point is 96 / 72 px
+            shown = text.get_fontsize() * PX_PER_INCH / 72 * scale / CSS_PX_PER_POINT
+            sizes[text.get_text()] = shown
+    assert sizes, "the figure has no text"
+    small = {text: round(size, 1) for text, size in sizes.items() if size < MIN_DISPLAY_POINTS}
+    assert not small, f"text under {MIN_DISPLAY_POINTS} pt at display size: {small}"
+    assert_no_text_overlaps(fig)
+    return min(sizes.values())
 
 
 def text_extents(fig: Figure) -> list[tuple[str, Bbox]]:
@@ -125,7 +162,7 @@ def test_pragmatic_grid_draws_37_boxes_coloured_by_role_with_inferred_ones_hatch
     assert legend_texts[:2] == ["Product management", "Product marketing"]
     assert "inferred" in legend_texts[2]
     assert "37 boxes" in fig.get_suptitle()
-    assert_no_text_overlaps(fig)
+    assert_legible(fig)
     _assert_labels_inside_boxes(fig, boxes, labels)
     save_png(fig, tmp_path / "grid.png")
 
@@ -134,7 +171,7 @@ def test_pragmatic_grid_can_show_the_current_names(tmp_path: Path) -> None:
     fig = plot_pragmatic_grid(names="current")
     columns = by_gid(fig, "column:", Text)
     assert columns["readiness"].get_text() == "Enablement"
-    assert_no_text_overlaps(fig)
+    assert_legible(fig)
     with pytest.raises(ValueError, match="'classic' or 'current'"):
         plot_pragmatic_grid(names="2011")
 
@@ -180,7 +217,7 @@ def test_horizons_draw_three_regions_two_spans_and_their_overlap_on_next(tmp_pat
     texts = " ".join(t.get_text() for t in fig.findobj(Text))
     for words in ("Current products", "Next products", "Future products", "hand-off"):
         assert words in texts
-    assert_no_text_overlaps(fig)
+    assert_legible(fig)
     save_png(fig, tmp_path / "horizons.png")
 
 
@@ -204,7 +241,7 @@ def test_heatmap_annotates_every_crosstab_cell_and_outlines_disagreements(
     assert set(by_gid(fig, "disagreement:")) == {"pm:pmm", "pmm:marcom"}
     assert "agreement 60%" in fig.get_suptitle()
     assert "2 disagreement(s)" in fig.get_suptitle()
-    assert_no_text_overlaps(fig)
+    assert_legible(fig)
     save_png(fig, tmp_path / "heatmap.png")
 
 
@@ -222,7 +259,7 @@ def test_heatmap_of_the_course_partitions_matches_compare_partitions(tmp_path: P
     assert set(outlined) == expected
     outlined_tasks = sum(int(by_gid(fig, "count:", Text)[cell].get_text()) for cell in expected)
     assert outlined_tasks == len(comparison.disagreements)
-    assert_no_text_overlaps(fig)
+    assert_legible(fig)
     save_png(fig, tmp_path / "course_heatmap.png")
 
 
@@ -247,7 +284,7 @@ def test_triangle_with_titles_has_three_corners_and_their_titles(tmp_path: Path)
     assert "Product owner" in titles["technical"].get_text()
     assert "Product marketing manager" in titles["marketing"].get_text()
     assert "Strategic product manager" in titles["strategy"].get_text()
-    assert_no_text_overlaps(fig)
+    assert_legible(fig)
     save_png(fig, tmp_path / "triangle.png")
 
 
@@ -263,10 +300,8 @@ def test_triangle_with_tasks_places_each_task_near_its_own_corner(tmp_path: Path
         assert triangle.get_path().contains_point((x, y)), f"{task} is outside the triangle"
         nearest = min(corners, key=lambda c: (corners[c][0] - x) ** 2 + (corners[c][1] - y) ** 2)
         assert nearest == tasks.at[task, "corner"], task
-    lists = by_gid(fig, "tasks:", Text)
-    for corner, text in lists.items():
-        assert text.get_text().count("\u2022") == int((tasks["corner"] == corner).sum())
-    assert_no_text_overlaps(fig)
+    assert not by_gid(fig, "tasks:", Text)  # 72 titles do not fit a picture: a table lists them
+    assert_legible(fig)
     save_png(fig, tmp_path / "triangle_tasks.png")
 
 
@@ -281,3 +316,75 @@ def test_triangle_takes_a_subset_of_tasks_and_refuses_unknown_modes() -> None:
 def test_plots_are_published_lazily() -> None:
     assert course_lib.plot_triangle is plot_triangle
     assert course_lib.plot_pragmatic_grid is plot_pragmatic_grid
+
+
+def test_blackblot_team_draws_every_role_with_the_architect_outside_product_management(
+    tmp_path: Path,
+) -> None:
+    roles = course_lib.load_blackblot_roles()
+    fig = plot_blackblot_team()
+    boxes = by_gid(fig, "role:", Artist)
+    drawn = {gid for gid in boxes if ":" not in gid}
+    assert drawn == set(roles.index)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    regions = by_gid(fig, "region:", Artist)
+    inside = regions["product_management"].get_window_extent(renderer)  # type: ignore[attr-defined]
+    for role in roles.index:
+        box = boxes[role].get_window_extent(renderer)  # type: ignore[attr-defined]
+        in_pm = inside.x0 <= box.x0 and box.x1 <= inside.x1
+        assert in_pm == bool(roles.at[role, "in_product_management"]), role
+        label = by_gid(fig, f"role:{role}:", Text)["text"].get_text()
+        assert label.startswith(str(roles.at[role, "label"]))
+    assert_legible(fig)
+    save_png(fig, tmp_path / "team.png")
+
+
+def test_definition_chain_draws_three_steps_with_their_writers(tmp_path: Path) -> None:
+    chain = course_lib.load_definition_chain()
+    fig = plot_definition_chain()
+    texts = [text.get_text() for text in by_gid(fig, "step:", Text).values()]
+    assert len(texts) == len(chain) == 3
+    assert texts[0].startswith("MRD") and "product planner" in texts[0]
+    assert texts[1].startswith("PRD") and "product architect" in texts[1]
+    assert "lead developer" in texts[2]
+    assert_legible(fig)
+    save_png(fig, tmp_path / "chain.png")
+
+
+def test_working_together_shows_one_leader_own_kpis_and_the_shared_scorecard(
+    tmp_path: Path,
+) -> None:
+    kpis = course_lib.role_kpis()
+    shared = ["win_rate", "adoption"]
+    fig = plot_working_together(shared)
+    card = by_gid(fig, "shared:", Text)["text"].get_text()
+    assert card.splitlines() == ["Shared scorecard", "Win rate", "Product adoption"]
+    own = by_gid(fig, "kpis:", Text)
+    for role in ("product_management", "product_marketing"):
+        names = kpis.loc[(kpis["role"] == role) & ~kpis.index.isin(shared), "kpi"]
+        assert own[role].get_text().count("\u2022") == len(names)
+        assert all(name in own[role].get_text() for name in names)
+    assert "Director of Products" in by_gid(fig, "leader:", Text)["text"].get_text()
+    assert_legible(fig)
+    save_png(fig, tmp_path / "together.png")
+    with pytest.raises(ValueError, match="choose from: adoption"):
+        plot_working_together(["win_rates"])
+
+
+def test_the_legibility_check_catches_small_text_and_shrunk_figures() -> None:
+    from course_lib.plots.figure import new_figure
+
+    fig = new_figure(4, 2)
+    fig.text(0.1, 0.5, "tiny", fontsize=7)
+    with pytest.raises(AssertionError, match=r"under 9\.0 pt"):
+        assert_legible(fig)
+    wide = Figure(figsize=(17, 4), dpi=PX_PER_INCH)
+    wide.text(0.01, 0.5, "fine at full size", fontsize=12)
+    wide.text(0.99, 0.5, "shrunk by half", fontsize=12, ha="right")
+    assert display_scale(wide) == pytest.approx(0.5, abs=0.05)
+    with pytest.raises(AssertionError, match=r"under 9\.0 pt"):
+        assert_legible(wide)
+    with pytest.raises(ValueError, match=r"at most 8\.3 inches wide"):
+        new_figure(12, 4)

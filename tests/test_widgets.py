@@ -12,7 +12,7 @@ import pytest
 from markupsafe import escape
 
 import course_lib
-from course_lib import check_sort, label_choices, load_tasks, partition
+from course_lib import check_sort, label_choices, load_tasks
 from course_lib._partitions import role_horizon_table, role_spans
 from course_lib.widgets import KEYBOARD_HINT, RoleHorizonView, SortingBoard, role_horizon_view
 
@@ -134,11 +134,15 @@ def test_check_marks_every_card_with_the_feedback_of_check_sort(
     assert classes(board.cards["t_positioning"]) == {"pmc-card", "pmc-card-wrong"}
     wrong = board.feedback_lines["t_positioning"].value
     assert "\u2718" in wrong and "PRAG-positioning" in wrong
-    assert "expected product_marketing, not product_management" in wrong
+    assert "expected Product marketing, not Product management" in wrong
 
     assert classes(board.cards["t_ads"]) == {"pmc-card", "pmc-card-wrong", "pmc-card-unanswered"}
-    assert "\u2718" in board.feedback_lines["t_ads"].value
-    assert "not answered yet" in board.feedback_lines["t_ads"].value
+    assert "\u2718" not in board.feedback_lines["t_ads"].value  # not wrong: not answered
+    assert "<b>\u2013</b> not answered yet" in board.feedback_lines["t_ads"].value
+    # an unanswered card never gives its answer away: no reason, no expected label
+    assert "PRAG-ads" not in board.feedback_lines["t_ads"].value
+    assert "expected" not in board.feedback_lines["t_ads"].value
+    assert 'role="alert"' in board.score.value  # screen readers announce the result
     assert board.cards["t_ads"].layout.border != board.cards["t_positioning"].layout.border
 
 
@@ -162,23 +166,29 @@ def test_changing_a_pick_after_check_clears_that_card_only(board: SortingBoard) 
     assert board.check().n_correct == 2
 
 
-def test_show_answer_fills_in_the_key_with_explanations(
+def test_show_answer_keeps_each_pick_beside_the_answer_with_explanations(
     board: SortingBoard, catalog: pd.DataFrame
 ) -> None:
     board.pickers["t_ads"].value = "shared"
+    board.pickers["t_requirements"].value = "product_management"
     board.check()
     board.show_answer_button.click()
-    key = partition(catalog.loc[IDS], "pragmatic_role")
-    assert board.answer == key.to_dict()
+    assert board.answer == {"t_ads": "shared", "t_requirements": "product_management"}
     for task in IDS:
         assert classes(board.cards[task]) == {"pmc-card", "pmc-card-answer"}
-        line = board.feedback_lines[task].value
-        assert "Answer:" in line
+        line = html.unescape(board.feedback_lines[task].value)
         assert str(catalog.at[task, "pragmatic_explanation"]) in line
-    assert "Marketing communications" in board.feedback_lines["t_ads"].value
+    lines = {task: html.unescape(board.feedback_lines[task].value) for task in IDS}
+    assert "\u2718 you: Shared \u00b7 answer: Marketing communications." in lines["t_ads"]
+    assert (
+        "\u2714 you: Product management \u00b7 answer: Product management."
+        in lines["t_requirements"]
+    )
+    assert "you: no answer \u00b7 answer: Product marketing." in lines["t_positioning"]
     assert "Answers shown for all 3 tasks" in board.score.value
+    assert "1 of 3 correct" in board.score.value
     assert board.feedback is None
-    assert board.check().n_correct == 3
+    assert board.check().n_correct == 1  # the picks were kept, not replaced by the key
 
 
 def test_reset_clears_picks_marks_feedback_and_score(board: SortingBoard) -> None:
@@ -283,8 +293,10 @@ def test_other_schemes_offer_their_own_vocabulary(catalog: pd.DataFrame) -> None
     assert "HOR-requirements" in horizons.feedback_lines["t_requirements"].value
     corners = SortingBoard("corner", ["t_roadmap"], catalog=catalog)
     assert corners.pickers["t_roadmap"].description == "Corner:"
-    corners.show_answer()
-    assert corners.answer == {"t_roadmap": "strategy"}
+    revealed = corners.show_answer()
+    assert corners.answer == {}
+    assert list(revealed.table["expected"]) == ["strategy"]
+    assert "answer: Strategy" in corners.feedback_lines["t_roadmap"].value
     assert "CORNER-roadmap" in corners.feedback_lines["t_roadmap"].value
 
 
@@ -296,7 +308,8 @@ def test_board_accepts_a_slice_of_the_catalog(catalog: pd.DataFrame) -> None:
 def test_board_on_the_course_catalog_agrees_with_its_own_key() -> None:
     tasks = list(load_tasks().index[:5])
     board = SortingBoard("blackblot_role", tasks)
-    board.show_answer()
+    key = board.show_answer().table.set_index("task")["expected"]
+    board.set_answer(key.to_dict())
     feedback = board.check()
     assert (feedback.n_correct, feedback.n_total) == (5, 5)
     assert feedback.summary == "5 of 5 correct (100%)"

@@ -1,4 +1,4 @@
-"""The course's four pictures, drawn with matplotlib and returned as figures.
+"""The course's pictures, drawn with matplotlib and returned as figures.
 
 Figures are built with :class:`matplotlib.figure.Figure` directly, each with its own Agg
 canvas, never through pyplot: no backend is switched and nothing is registered globally. Each
@@ -9,6 +9,19 @@ drawn element a test counts carries a ``gid`` such as ``box:pricing`` or ``span:
 from course_lib.plots.grid import plot_pragmatic_grid
 from course_lib.plots.heatmap import plot_partition_heatmap
 from course_lib.plots.horizons import plot_horizons
+from course_lib.plots.teams import (
+    plot_blackblot_team,
+    plot_definition_chain,
+    plot_working_together,
+)
 from course_lib.plots.triangle import plot_triangle
 
-__all__ = ["plot_horizons", "plot_partition_heatmap", "plot_pragmatic_grid", "plot_triangle"]
+__all__ = [
+    "plot_blackblot_team",
+    "plot_definition_chain",
+    "plot_horizons",
+    "plot_partition_heatmap",
+    "plot_pragmatic_grid",
+    "plot_triangle",
+    "plot_working_together",
+]

@@ -9,7 +9,7 @@ from matplotlib.patches import Patch, Rectangle
 
 from course_lib import _style as style
 from course_lib._content import load_pragmatic_columns, load_pragmatic_grid
-from course_lib.plots.figure import new_figure, role_label, wrap_text
+from course_lib.plots.figure import MAX_WIDTH, MIN_FONT_SIZE, new_figure, role_label, wrap_text
 
 __all__ = ["plot_pragmatic_grid"]
 
@@ -32,12 +32,12 @@ def plot_pragmatic_grid(names: str = "classic") -> Figure:
     column_left = {
         str(column): int(position) - 1 for column, position in columns["position"].items()
     }
-    fig = new_figure(15, 8.2)
+    fig = new_figure(MAX_WIDTH, 7.6)
     ax = fig.add_subplot()
     ax.set_xlim(0, len(columns))
     ax.set_ylim(-depth - 0.15, 1.55)
     ax.set_axis_off()
-    width, height = 0.92, 0.84
+    width, height = 0.96, 0.86
     for column_id, column in columns.iterrows():
         left = column_left[str(column_id)]
         ax.text(
@@ -46,7 +46,7 @@ def plot_pragmatic_grid(names: str = "classic") -> Figure:
             str(column[column_label]),
             ha="center",
             va="center",
-            fontsize=12,
+            fontsize=11,
             fontweight="bold",
             gid=f"column:{column_id}",
         )
@@ -84,14 +84,15 @@ def plot_pragmatic_grid(names: str = "classic") -> Figure:
             gid=f"box:{box_id}",
         )
         ax.add_patch(rectangle)
-        label = wrap_text(str(box[box_column]), 16) + (" *" if inferred else "")
+        label = wrap_text(str(box[box_column]) + (" *" if inferred else ""), 11)
         ax.text(
             box_left + width / 2,
             bottom + height / 2,
             label,
             ha="center",
             va="center",
-            fontsize=9,
+            fontsize=MIN_FONT_SIZE,
+            linespacing=1.1,
             gid=f"label:{box_id}",
             bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "alpha": 0.85, "linewidth": 0}
             if inferred
@@ -113,11 +114,11 @@ def plot_pragmatic_grid(names: str = "classic") -> Figure:
             label="* inferred: Planning split by the using/buying rule",
         )
     )
-    fig.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False, fontsize=10)
+    fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False, fontsize=10.5)
     edition = "classic names" if names == "classic" else "current names, paired by position"
     fig.suptitle(
-        f"The Pragmatic grid ({edition}): {len(grid)} boxes in {len(columns)} columns, "
+        f"The Pragmatic grid ({edition}): {len(grid)} boxes in {len(columns)} columns,\n"
         "coloured by the course's role partition",
-        fontsize=14,
+        fontsize=13,
     )
     return fig

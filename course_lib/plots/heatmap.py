@@ -6,8 +6,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
 from course_lib import _style as style
-from course_lib._partitions import PartitionComparison
-from course_lib.plots.figure import new_figure, wrap_text
+from course_lib._partitions import SCHEMES, PartitionComparison, scheme_kind
+from course_lib.plots.figure import MAX_WIDTH, new_figure, readable, sentence, wrap_text
 
 __all__ = ["plot_partition_heatmap"]
 
@@ -36,15 +36,17 @@ def plot_partition_heatmap(comparison: PartitionComparison) -> Figure:
     rows = [str(label) for label in crosstab.index]
     cols = [str(label) for label in crosstab.columns]
     values = crosstab.to_numpy()
-    fig = new_figure(2.4 + 1.7 * len(cols), 1.8 + 0.75 * len(rows))
+    fig = new_figure(MAX_WIDTH, 2.4 + 0.62 * len(rows))
     ax = fig.add_subplot()
-    image = ax.imshow(values, cmap="Blues", vmin=0, aspect="auto")
-    ax.set_xticks(range(len(cols)), [wrap_text(c.replace("_", " "), 14) for c in cols])
-    ax.set_yticks(range(len(rows)), [wrap_text(r.replace("_", " "), 18) for r in rows])
-    ax.set_xlabel(comparison.name_b, fontsize=11)
-    ax.set_ylabel(comparison.name_a, fontsize=11)
-    ax.xaxis.set_label_position("top")
-    ax.xaxis.tick_top()
+    ax.imshow(values, cmap="Blues", vmin=0, aspect="auto")
+    column_width = max(8, int(52 / max(len(cols), 1)))
+    ax.set_xticks(
+        range(len(cols)), [wrap_text(_label(comparison.name_b, c), column_width) for c in cols]
+    )
+    ax.set_yticks(range(len(rows)), [wrap_text(_label(comparison.name_a, r), 22) for r in rows])
+    ax.tick_params(labelsize=10)
+    ax.set_xlabel(_axis_title(comparison.name_b), fontsize=11, labelpad=8)
+    ax.set_ylabel(_axis_title(comparison.name_a), fontsize=11, labelpad=8)
     peak = values.max() if values.size else 0
     for i, row in enumerate(rows):
         for j, col in enumerate(cols):
@@ -71,8 +73,7 @@ def plot_partition_heatmap(comparison: PartitionComparison) -> Figure:
                         gid=f"disagreement:{row}:{col}",
                     )
                 )
-    fig.colorbar(image, ax=ax, label="tasks", shrink=0.8)
-    ax.legend(
+    fig.legend(
         handles=[
             Patch(
                 facecolor="none",
@@ -81,14 +82,24 @@ def plot_partition_heatmap(comparison: PartitionComparison) -> Figure:
                 label="disagreement (labels differ)",
             )
         ],
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.02),
+        loc="outside lower center",
         frameon=False,
         fontsize=10,
     )
     fig.suptitle(
-        f"{comparison.name_a} vs {comparison.name_b}: agreement {comparison.agreement:.0%}, "
-        f"kappa {comparison.kappa:.2f}, {len(comparison.disagreements)} disagreement(s)",
+        f"{_axis_title(comparison.name_a)} vs {_axis_title(comparison.name_b)}: "
+        f"agreement {comparison.agreement:.0%}, kappa {comparison.kappa:.2f}, "
+        f"{len(comparison.disagreements)} disagreement(s)",
         fontsize=12,
     )
     return fig
+
+
+def _axis_title(name: str) -> str:
+    """A partition's name in words: ``pragmatic_role`` -> ``Pragmatic role``."""
+    return sentence(name.replace("_", " "))
+
+
+def _label(name: str, label: str) -> str:
+    """A label as trainees read it, when the partition is one of the course's schemes."""
+    return readable(scheme_kind(name), label) if name in SCHEMES else label

@@ -8,7 +8,7 @@ from matplotlib.patches import Rectangle
 from course_lib import _style as style
 from course_lib._content import load_vocabulary
 from course_lib._partitions import role_spans
-from course_lib.plots.figure import new_figure, role_label, sentence, wrap_text
+from course_lib.plots.figure import MAX_WIDTH, new_figure, role_label, sentence, wrap_text
 
 __all__ = ["plot_horizons"]
 
@@ -20,10 +20,10 @@ def plot_horizons() -> Figure:
     the overlap on next, where the hand-off happens, is highlighted.
     """
     horizons = load_vocabulary("horizons")
-    fig = new_figure(12, 5.6)
+    fig = new_figure(MAX_WIDTH, 5.4)
     ax = fig.add_subplot()
     ax.set_xlim(-0.05, len(horizons) + 0.05)
-    ax.set_ylim(-0.5, 4.1)
+    ax.set_ylim(-0.3, 4.3)
     ax.set_axis_off()
     position = {str(horizon): number for number, horizon in enumerate(horizons.index)}
     shades = (style.PAPER, style.PAPER_SHADE, style.PAPER)
@@ -42,20 +42,20 @@ def plot_horizons() -> Figure:
         )
         ax.text(
             left + 0.5,
-            3.65,
+            4.0,
             f"H{left + 1}: {row['label']}",
             ha="center",
             va="center",
-            fontsize=13,
+            fontsize=12,
             fontweight="bold",
         )
         ax.text(
             left + 0.5,
-            3.25,
-            wrap_text(sentence(str(row["definition"]).split(":", 1)[-1]), 40),
+            3.35,
+            wrap_text(sentence(str(row["definition"]).split(":", 1)[-1]), 30),
             ha="center",
             va="center",
-            fontsize=8.5,
+            fontsize=10,
             color=style.INK,
         )
     spans = role_spans()
@@ -84,7 +84,7 @@ def plot_horizons() -> Figure:
             f"{role_label(role)}:\n{' + '.join(covered)} products",
             ha="center",
             va="center",
-            fontsize=11.5,
+            fontsize=10.5,
             fontweight="bold",
             zorder=3,
         )
@@ -106,7 +106,7 @@ def plot_horizons() -> Figure:
         ax.text(
             left + 0.5,
             0.5,
-            f"Overlap on {horizon}: the go-to-market\nhand-off (launch, readiness)",
+            f"Overlap on {horizon}:\nthe go-to-market hand-off\n(launch, readiness)",
             ha="center",
             va="center",
             fontsize=10,
@@ -115,12 +115,12 @@ def plot_horizons() -> Figure:
     ax.text(
         position["current"] + 0.5,
         0.5,
-        "Warning sign: a PM busy here\nis not planning for tomorrow",
+        "Warning sign: a PM\nbusy here is not\nplanning for tomorrow",
         ha="center",
         va="center",
-        fontsize=9.5,
+        fontsize=10,
         color=style.WRONG,
         style="italic",
     )
-    fig.suptitle("Three horizons: who covers which products (Pragmatic Institute)", fontsize=14)
+    fig.suptitle("Three horizons: who covers which products (Pragmatic Institute)", fontsize=13)
     return fig

@@ -11,7 +11,7 @@ from matplotlib.patches import Polygon
 from course_lib import _style as style
 from course_lib._content import load_tasks, load_vocabulary
 from course_lib._partitions import partition
-from course_lib.plots.figure import new_figure, wrap_text
+from course_lib.plots.figure import MAX_WIDTH, new_figure
 
 __all__ = ["plot_triangle"]
 
@@ -19,9 +19,9 @@ __all__ = ["plot_triangle"]
 _CORNER_XY = {"strategy": (0.5, 0.866), "marketing": (0.0, 0.0), "technical": (1.0, 0.0)}
 _TITLE_SPOTS: dict[str, dict[str, Any]] = {
     # where each corner's list of job titles goes: anchor point and alignment
-    "strategy": {"x": 0.62, "y": 0.93, "ha": "left", "va": "top"},
-    "marketing": {"x": -0.08, "y": 0.06, "ha": "right", "va": "bottom"},
-    "technical": {"x": 1.08, "y": 0.06, "ha": "left", "va": "bottom"},
+    "strategy": {"x": 0.64, "y": 0.95, "ha": "left", "va": "top"},
+    "marketing": {"x": -0.1, "y": 0.08, "ha": "right", "va": "bottom"},
+    "technical": {"x": 1.1, "y": 0.08, "ha": "left", "va": "bottom"},
 }
 
 
@@ -51,7 +51,7 @@ def _draw_triangle(ax: Any, corners: pd.DataFrame, counts: dict[str, int] | None
             label,
             ha="center",
             va="center",
-            fontsize=14,
+            fontsize=12.5,
             fontweight="bold",
             color=style.CORNER_COLOURS.get(str(corner), "black"),
             gid=f"corner-label:{corner}",
@@ -76,17 +76,18 @@ def plot_triangle(show: str = "titles", tasks: pd.DataFrame | None = None) -> Fi
     """Draw the product management triangle: strategy, marketing and technical corners.
 
     ``show="titles"`` lists the job titles found at each corner; ``show="tasks"`` places the
-    catalog's tasks (or ``tasks``) by corner, one dot each near its corner, and lists their
-    titles per corner beside the triangle.
+    catalog's tasks (or ``tasks``) by corner, one dot each near its corner, with a count per
+    corner. The tasks' titles are too many for a picture: list them with
+    ``tasks_by_label(tasks, "corner")`` in a table.
     """
     if show not in ("titles", "tasks"):
         raise ValueError(f"show must be 'titles' or 'tasks', not {show!r}")
     corners = load_vocabulary("corners")
+    fig = new_figure(MAX_WIDTH, 5.4)
+    ax = fig.add_subplot()
+    ax.set_xlim(-0.78, 1.78)
+    ax.set_ylim(-0.2, 1.02)
     if show == "titles":
-        fig = new_figure(12, 6.5)
-        ax = fig.add_subplot()
-        ax.set_xlim(-0.75, 1.75)
-        ax.set_ylim(-0.2, 1.05)
         _draw_triangle(ax, corners)
         for corner in corners.index:
             spot = _TITLE_SPOTS[str(corner)]
@@ -96,21 +97,21 @@ def plot_triangle(show: str = "titles", tasks: pd.DataFrame | None = None) -> Fi
                 "Titles:\n" + "\n".join(map(str, cast("list[str]", corners.at[corner, "titles"]))),
                 ha=spot["ha"],
                 va=spot["va"],
-                fontsize=11,
+                fontsize=10.5,
                 linespacing=1.4,
                 gid=f"titles:{corner}",
             )
         ax.text(
             0.5,
             0.3,
-            "Most PMs cover two corners\nwell; startups need all three.",
+            "Most PMs cover two\ncorners well; startups\nneed all three.",
             ha="center",
             va="center",
-            fontsize=11,
+            fontsize=10.5,
             style="italic",
         )
         fig.suptitle(
-            "The product management triangle: corners and the titles found there", fontsize=14
+            "The product management triangle: corners and the titles found there", fontsize=13
         )
         return fig
     catalog = load_tasks() if tasks is None else tasks
@@ -119,42 +120,14 @@ def plot_triangle(show: str = "titles", tasks: pd.DataFrame | None = None) -> Fi
         str(corner): [str(task) for task, label in placed.items() if label == corner]
         for corner in corners.index
     }
-    fig = new_figure(17, 7)
-    grid = fig.add_gridspec(1, 1 + len(corners), width_ratios=[1.3] + [1.0] * len(corners))
-    ax = fig.add_subplot(grid[0, 0])
-    ax.set_xlim(-0.15, 1.15)
-    ax.set_ylim(-0.2, 1.0)
+    ax.set_xlim(-0.45, 1.45)
     _draw_triangle(ax, corners, {corner: len(ids) for corner, ids in chosen.items()})
-    for number, (corner, ids) in enumerate(chosen.items(), start=1):
+    for corner, ids in chosen.items():
         colour = style.CORNER_COLOURS.get(corner, "black")
         for task, (x, y) in zip(ids, _lattice(corner, len(ids)), strict=True):
             ax.plot([x], [y], marker="o", markersize=6, color=colour, gid=f"task:{task}")
-        column = fig.add_subplot(grid[0, number])
-        column.set_axis_off()
-        corner_label = str(corners.at[corner, "label"])
-        heading = f"{corner_label}: {len(ids)} task(s)"
-        column.text(
-            0,
-            1,
-            heading,
-            ha="left",
-            va="top",
-            fontsize=12,
-            fontweight="bold",
-            color=colour,
-            transform=column.transAxes,
-        )
-        titles = [wrap_text(str(catalog.at[task, "title"]), 40) for task in ids]
-        column.text(
-            0,
-            0.95,
-            "\n".join(f"\u2022 {t}".replace("\n", "\n   ") for t in titles),
-            ha="left",
-            va="top",
-            fontsize=9,
-            linespacing=1.25,
-            transform=column.transAxes,
-            gid=f"tasks:{corner}",
-        )
-    fig.suptitle(f"The product management triangle: {len(catalog)} tasks by corner", fontsize=14)
+    fig.suptitle(
+        f"The product management triangle: {len(catalog)} tasks by corner, one dot each",
+        fontsize=13,
+    )
     return fig

@@ -1,7 +1,7 @@
 """The sorting board: one card per task with a label picker, Check, Show answer and Reset.
 
-A thin ipywidgets shell: the board's feedback comes from :func:`check_sort`, its answer key
-from :func:`partition`, its labels from :func:`label_choices` and :func:`normalize_label`.
+A thin ipywidgets shell: the board's feedback and answers come from :func:`check_sort`, its
+labels from :func:`label_choices` and :func:`normalize_label`.
 Every control is a native, keyboard-focusable widget with a tooltip, and every part a browser
 test looks for carries a stable ``pmc-*`` CSS class (:data:`course_lib._style.CSS`).
 """
@@ -21,8 +21,14 @@ from course_lib import _style as style
 from course_lib._content import load_tasks, load_vocabulary
 from course_lib._labels import LABEL_KINDS, label_choices, normalize_label
 from course_lib._markup import Markup, join, tag
-from course_lib._partitions import partition, scheme_kind
-from course_lib._practice import CORRECT_MARK, WRONG_MARK, SortFeedback, check_sort
+from course_lib._partitions import scheme_kind
+from course_lib._practice import (
+    CORRECT_MARK,
+    UNANSWERED_MARK,
+    WRONG_MARK,
+    SortFeedback,
+    check_sort,
+)
 
 __all__ = ["KEYBOARD_HINT", "SortingBoard"]
 
@@ -64,6 +70,11 @@ _BORDERS = {None: f"1px solid {style.LINE}"} | {
     state: f"2px solid {colour}" for state, colour in _COLOURS.items()
 }
 _START_TEXT = "Pick a {kind} for each task, then press Check."
+
+
+def _announce(text: Markup) -> Markup:
+    """The score line as an alert: screen readers read it out as soon as it appears."""
+    return tag("div", text, role="alert", aria_atomic="true")
 
 
 def _task_ids(tasks: Iterable[str] | pd.DataFrame | None, catalog: pd.DataFrame) -> list[str]:
@@ -170,7 +181,7 @@ class SortingBoard(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no t
             SHOW_ANSWER_CLASS,
             "eye",
             "",
-            "Fill in the expected labels with explanations",
+            "Show the answer and why beside each of your picks",
         )
         self.reset_button = self._button(
             "Reset", RESET_CLASS, "undo", "", "Clear your picks and the feedback"
@@ -196,7 +207,14 @@ class SortingBoard(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no t
             header.append(widgets.HTML(tag("h3", title)))
         header.append(
             widgets.HTML(
-                tag("i", f"Sort {len(self.task_ids)} tasks by {kind_name}. {KEYBOARD_HINT}")
+                join(
+                    [
+                        tag(
+                            "i", f"Sort {len(self.task_ids)} tasks by {kind_name}. {KEYBOARD_HINT}"
+                        ),
+                        tag("style", Markup(style.WIDGET_CSS)),
+                    ]
+                )
             )
         )
         buttons = widgets.HBox(
@@ -242,46 +260,57 @@ class SortingBoard(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no t
             self.pickers[task].value = value
 
     def check(self) -> SortFeedback:
-        """Check the picks with :func:`check_sort`, mark every card and show the score."""
+        """Check the picks with :func:`check_sort`, mark every card and show the score.
+
+        Cards without a pick say "not answered yet" and never show their answer; the score
+        line is an alert, so screen readers announce it.
+        """
         feedback = check_sort(self.answer, self.scheme, self._tasks)
         for row in feedback.table.itertuples(index=False):
             if row.correct:
                 states: tuple[str, ...] = (CORRECT_CLASS,)
+                mark = CORRECT_MARK
             elif row.your_answer == "":
                 states = (WRONG_CLASS, UNANSWERED_CLASS)
+                mark = UNANSWERED_MARK
             else:
                 states = (WRONG_CLASS,)
-            mark = CORRECT_MARK if row.correct else WRONG_MARK
+                mark = WRONG_MARK
             self._mark(str(row.task), states, join([tag("b", mark), " ", str(row.explanation)]))
-        self.score.value = tag("b", feedback.summary)
+        self.score.value = _announce(tag("b", feedback.summary))
         self._feedback = feedback
         return feedback
 
     def show_answer(self) -> SortFeedback:
-        """Fill in the expected label of every card and show why; returns that key's check."""
-        key = partition(self._tasks, self.scheme)
-        reveal = check_sort(
-            {str(t): str(label) for t, label in key.items()}, self.scheme, self._tasks
-        )
-        vocabulary = load_vocabulary(LABEL_KINDS[self.kind])
-        self._syncing = True
-        try:
-            for task, label in key.items():
-                self.pickers[str(task)].value = label
-        finally:
-            self._syncing = False
+        """Show the answer and the reason beside each card's pick, which stays as it was.
+
+        Each card reads ``you: X · answer: Y`` and why; returns the revealed feedback.
+        """
+        reveal = check_sort(self.answer, self.scheme, self._tasks).reveal()
         for row in reveal.table.itertuples(index=False):
-            label = str(vocabulary.at[row.expected, "label"])
+            task = str(row.task)
+            mark = CORRECT_MARK if row.correct else WRONG_MARK
+            if row.your_answer == "":
+                mark = UNANSWERED_MARK
             self._mark(
-                str(row.task),
+                task,
                 (ANSWER_CLASS,),
-                join([tag("b", f"Answer: {label}."), " ", str(row.explanation)]),
+                join(
+                    [
+                        tag("b", f"{mark} {reveal.answer_line(task)}."),
+                        " ",
+                        str(reveal.key.at[task, "reason"]),
+                    ]
+                ),
             )
-        self.score.value = join(
-            [
-                tag("b", f"Answers shown for all {len(self.task_ids)} tasks."),
-                " Press Reset to sort them yourself again.",
-            ]
+        self.score.value = _announce(
+            join(
+                [
+                    tag("b", f"Answers shown for all {len(self.task_ids)} tasks"),
+                    f" beside your picks ({reveal.summary}).",
+                    " Press Reset to sort them yourself again.",
+                ]
+            )
         )
         self._feedback = None
         return reveal

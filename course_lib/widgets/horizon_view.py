@@ -108,7 +108,7 @@ class RoleHorizonView(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships n
             )
             for number, horizon in enumerate(self.table.columns, start=1)
         ]
-        rows = [tag("tr", tag("th", ""), *head)]
+        rows = [tag("tr", tag("th", "Role", style="text-align:left;padding:4px 8px"), *head)]
         rows += [self._span_row(role, covered) for role, covered in self.spans.items()]
         for role in self.table.index:
             is_selected = role == selected
@@ -127,7 +127,9 @@ class RoleHorizonView(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships n
             style="border-collapse:collapse;width:100%;table-layout:fixed;font-size:0.9em;"
             "line-height:1.35",
         )
-        self.grid.value = join([tag("p", tag("b", self.caption())), table])
+        self.grid.value = join(
+            [tag("p", tag("b", self.caption())), table, tag("style", Markup(style.WIDGET_CSS))]
+        )
 
     def caption(self) -> str:
         """One line on the highlighted role: tasks per horizon and its span, if it has one."""
