@@ -55,7 +55,7 @@ class _ProgressLines:
             self._show()
 
     def write(self, text: str) -> None:
-        print(text, file=sys.stderr, flush=True)
+        print(text, flush=True)  # on stdout, as tqdm.write prints
 
     def close(self) -> None:
         if self.done != self.shown:
@@ -63,4 +63,4 @@ class _ProgressLines:
 
     def _show(self) -> None:
         self.shown = self.done
-        self.write(f"{self.description}: {self.done}/{self.total} {self.unit}s")
+        print(f"{self.description}: {self.done}/{self.total} {self.unit}s", file=sys.stderr)
