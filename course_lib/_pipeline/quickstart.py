@@ -1,9 +1,13 @@
-"""``pmcourse quickstart DIR``: a ready nbgrader course folder from the installed package.
+"""``pmcourse quickstart DIR``: a ready nbgrader course folder from the installed packages.
 
-Like ``nbgrader quickstart``, but with this course: the package ships its ``nbgrader_config.py``,
-the assignments' source notebooks with their data files (``solutions/``) and the lessons
-(``course/``) as package data (``course_lib/data/course/``). Copied into ``DIR``, they make a
-course where ``pmcourse release``, ``grade``, ``demo`` and plain ``nbgrader`` work.
+Like ``nbgrader quickstart``, but with this course. ``course_lib`` ships the course's
+``nbgrader_config.py`` and lessons (``course/``) as package data (``course_lib/data/course/``).
+The assignments' source notebooks and data files (``solutions/``) hold the grading keys, so
+they ship apart, in the instructors' distribution ``pm-vs-pmm-course-solutions`` (package
+``pmcourse_solutions``, built from ``instructor/``): an environment trainees use never holds
+them. In a source checkout the repository's ``solutions/`` is used instead. Copied into
+``DIR``, they make a course where ``pmcourse release``, ``grade``, ``demo`` and plain
+``nbgrader`` work.
 """
 
 from __future__ import annotations
@@ -17,16 +21,21 @@ from pathlib import Path
 from course_lib._pipeline.errors import PipelineError
 from course_lib._pipeline.settings import CONFIG_FILE
 
-__all__ = ["COURSE_PACKAGE", "LAYOUT", "lay_out_course"]
+__all__ = [
+    "COURSE_PACKAGE",
+    "LAYOUT",
+    "SOLUTIONS_PACKAGE",
+    "lay_out_course",
+    "packaged_solutions",
+]
 
-#: The package holding the course material.
+#: The package holding the course's config and lessons.
 COURSE_PACKAGE = "course_lib.data.course"
-#: Packaged name -> name in the course folder.
-LAYOUT = {
-    "nbgrader_config.py.txt": CONFIG_FILE,
-    "solutions": "solutions",
-    "lessons": "course",
-}
+#: The instructors' package holding ``solutions/`` (distribution pm-vs-pmm-course-solutions).
+SOLUTIONS_PACKAGE = "pmcourse_solutions"
+#: Packaged name in COURSE_PACKAGE -> name in the course folder.
+LAYOUT = {"nbgrader_config.py.txt": CONFIG_FILE, "lessons": "course"}
+SOLUTIONS = "solutions"
 _SKIP = {".ipynb_checkpoints", "__pycache__"}
 _COURSE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
@@ -44,6 +53,24 @@ def _copy(source: Traversable, target: Path) -> int:
     return count
 
 
+def packaged_solutions() -> Traversable:
+    """The ``solutions/`` folder to copy: the instructors' package's, else a source checkout's;
+    PipelineError saying what to install when neither is there."""
+    try:
+        return resources.files(SOLUTIONS_PACKAGE) / SOLUTIONS
+    except ModuleNotFoundError:
+        pass
+    checkout = Path(__file__).resolve().parents[2]
+    if (checkout / SOLUTIONS).is_dir() and (checkout / "instructor").is_dir():
+        return checkout / SOLUTIONS
+    raise PipelineError(
+        "the assignments' solutions (with their grading keys) are not installed: install the "
+        "instructors' package pm-vs-pmm-course-solutions (a wheel built with `pip wheel "
+        "./instructor` in the course repository) where you grade, never where trainees work; "
+        "then run quickstart again."
+    )
+
+
 def lay_out_course(target: Path, *, course_id: str | None = None, force: bool = False) -> int:
     """Write the packaged course into ``target`` (created when missing); returns how many
     files were written. ``course_id`` replaces the config's ``CourseDirectory.course_id``.
@@ -56,8 +83,9 @@ def lay_out_course(target: Path, *, course_id: str | None = None, force: bool = 
             f"course id {course_id!r} is not usable in the exchange's folder names; use "
             "letters, digits, '.', '_' or '-' (e.g. pm-vs-pmm-2025)."
         )
+    solutions = packaged_solutions()
     target = target.resolve()
-    existing = [name for name in LAYOUT.values() if (target / name).exists()]
+    existing = [name for name in [*LAYOUT.values(), SOLUTIONS] if (target / name).exists()]
     if existing and not force:
         raise PipelineError(
             f"{target} already holds a course ({', '.join(existing)}). Choose a new or empty "
@@ -66,10 +94,11 @@ def lay_out_course(target: Path, *, course_id: str | None = None, force: bool = 
     target.mkdir(parents=True, exist_ok=True)
     package = resources.files(COURSE_PACKAGE)
     written = 0
-    for packaged, name in LAYOUT.items():
+    sources = [(package / packaged, name) for packaged, name in LAYOUT.items()]
+    for source, name in [*sources, (solutions, SOLUTIONS)]:
         if force and (target / name).is_dir():
             shutil.rmtree(target / name)
-        written += _copy(package / packaged, target / name)
+        written += _copy(source, target / name)
     if course_id is not None:
         config = target / CONFIG_FILE
         with config.open("a", encoding="utf-8") as handle:
