@@ -75,12 +75,14 @@ def score_table(scores: pd.DataFrame, outcomes: Sequence[GradeOutcome]) -> pd.Da
 
 def score_stats(scores: pd.DataFrame) -> pd.DataFrame:
     """Per assignment: trainees, autograded points and the spread of the percentage earned,
-    manual points, how many submissions are fully hand-graded and their mean manual score."""
+    manual points, how many graded submissions have every manual item graded ("hand-graded",
+    k of n) and their mean manual score."""
     rows = []
     for assignment, part in scores.groupby("assignment"):
         percent = part["percent"].dropna()
         has_manual = bool((part["manual_max_score"] > 0).any())
-        done = part[(part["manual_pending"] == 0) & (part["status"] == "graded")]
+        graded = part[part["status"] == "graded"]
+        done = graded[graded["manual_pending"] == 0]
         rows.append(
             {
                 "assignment": assignment,
@@ -91,7 +93,7 @@ def score_stats(scores: pd.DataFrame) -> pd.DataFrame:
                 "median %": float(percent.median()) if len(percent) else float("nan"),
                 "max %": float(percent.max()) if len(percent) else float("nan"),
                 "manual points": float(part["manual_max_score"].max()) if has_manual else 0.0,
-                "hand-graded": f"{len(done)} of {len(part)}" if has_manual else "no manual items",
+                "hand-graded": f"{len(done)} of {len(graded)}" if has_manual else "no manual items",
                 "mean manual score": (
                     float(done["manual_score"].mean()) if has_manual and len(done) else float("nan")
                 ),
