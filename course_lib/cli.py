@@ -273,10 +273,11 @@ def build_parser() -> argparse.ArgumentParser:
         "quickstart",
         help="lay out a ready nbgrader course from the package (like nbgrader quickstart)",
         description=_wrap(
-            "Write the course shipped in the package into DIRECTORY: nbgrader_config.py, "
-            "solutions/ (the assignments' source notebooks and data files) and course/ (the "
-            "lessons). Then, in DIRECTORY, `pmcourse release`, `pmcourse grade`, `pmcourse "
-            "demo` and plain nbgrader work."
+            "Like nbgrader quickstart, with this course: write nbgrader_config.py, course/ "
+            "(the lessons) and solutions/ (the assignments' source notebooks and data files, "
+            "from the instructors' package pm-vs-pmm-course-solutions) into DIRECTORY. Then, "
+            "in DIRECTORY, `pmcourse release`, `pmcourse grade`, `pmcourse demo` and plain "
+            "nbgrader work."
         ),
         epilog=EXIT_CODES,
         formatter_class=formatter,

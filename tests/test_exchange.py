@@ -19,12 +19,13 @@ import pandas as pd
 import pytest
 from exchange_support import AS_ROOT, Person, people
 from nbgrader.api import Gradebook
-from nbgrader_support import ROOT
+from nbgrader_support import ROOT, make_course
 
 from course_lib._pipeline.demo.cohort import expected_score, write_cohort
+from course_lib.cli import main
 from course_lib.grading.items import load_assignment_specs
 
-pytestmark = [pytest.mark.nbgrader, pytest.mark.slow]
+pytestmark = [pytest.mark.nbgrader]
 
 ASSIGNMENT = "a1_roles"
 COURSE_ID = "pm-vs-pmm"
@@ -60,6 +61,7 @@ def _pmcourse(person: Person, course: Path, *args: str) -> str:
     return person.run([person.tool("pmcourse"), *args], cwd=course).stdout
 
 
+@pytest.mark.slow
 def test_release_fetch_submit_collect_grade_and_feedback_round_trip(tmp_path: Path) -> None:
     started = time.perf_counter()
     with people(["teacher", "ana", "ben", "cy"]) as (base, everyone):
@@ -178,3 +180,18 @@ def test_release_fetch_submit_collect_grade_and_feedback_round_trip(tmp_path: Pa
             abs=1e-3,
         )
     print(f"exchange round trip: {time.perf_counter() - started:.1f} s")
+
+
+def test_an_unusable_exchange_is_named_with_the_fix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    course = make_course(tmp_path / "course")
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the exchange should be")
+    with (course / "nbgrader_config.py").open("a", encoding="utf-8") as config:
+        config.write(f"\nc.Exchange.root = {str(blocked)!r}\n")
+    assert main(["release", ASSIGNMENT, "--exchange", "--course-dir", str(course)]) == 2
+    error = capsys.readouterr().err
+    assert "release_assignment failed for a1_roles" in error
+    assert str(blocked) in error and "c.Exchange.root" in error and "chmod 777" in error
+    assert (course / "exercises" / ASSIGNMENT).is_dir()  # generated; only the exchange failed

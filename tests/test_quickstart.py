@@ -18,9 +18,10 @@ from pathlib import Path
 
 import pytest
 
+from course_lib._pipeline.errors import PipelineError
+from course_lib._pipeline.quickstart import lay_out_course
+from course_lib._pipeline.settings import load_settings
 from course_lib.grading.items import load_assignment_specs
-
-pytestmark = [pytest.mark.nbgrader, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -73,6 +74,8 @@ def _pmcourse(bin_dir: Path, cwd: Path, *args: str) -> subprocess.CompletedProce
     )  # fmt: skip
 
 
+@pytest.mark.nbgrader
+@pytest.mark.slow
 def test_quickstart_from_the_wheels_then_release_grade_and_demo(tmp_path: Path) -> None:
     course_wheel = _wheel(ROOT, tmp_path / "dist")
     solutions_wheel = _wheel(ROOT / "instructor", tmp_path / "dist-solutions")
@@ -126,3 +129,35 @@ def test_quickstart_from_the_wheels_then_release_grade_and_demo(tmp_path: Path) 
     assert "every trainee got the score" in demo.stdout
     page = tmp_path / "demo" / "reports" / "report.html"
     assert page.is_file() and "Cohort report" in page.read_text(encoding="utf-8")
+
+
+def test_quickstart_in_a_checkout_lays_out_a_course_nbgrader_can_load(tmp_path: Path) -> None:
+    target = tmp_path / "new"
+    written = lay_out_course(target, course_id="pm-2025")
+    lessons = sorted(p.name for p in (ROOT / "course").glob("*.ipynb"))
+    assert sorted(p.name for p in (target / "course").iterdir()) == lessons
+    sources = [p for p in (ROOT / "solutions").rglob("*") if p.is_file()]
+    assert written == 1 + len(lessons) + len(sources)
+    settings = load_settings(target)
+    assert settings.course_id == "pm-2025"
+    assert settings.assignments() == sorted(load_assignment_specs())
+    assert settings.source_dir == target.resolve() / "solutions"
+
+
+def test_quickstart_keeps_an_existing_course_unless_forced(tmp_path: Path) -> None:
+    target = tmp_path / "course"
+    lay_out_course(target)
+    (target / "notes.txt").write_text("mine")
+    (target / "course" / "00_start_here.ipynb").write_text("edited")
+    with pytest.raises(PipelineError, match=r"already holds a course .*--force"):
+        lay_out_course(target)
+    lay_out_course(target, force=True)
+    assert (target / "notes.txt").read_text() == "mine"  # other files are kept
+    restored = (target / "course" / "00_start_here.ipynb").read_bytes()
+    assert restored == (ROOT / "course" / "00_start_here.ipynb").read_bytes()
+
+
+def test_a_course_id_unusable_in_the_exchange_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(PipelineError, match=r"course id 'pm 2025/x'.*letters, digits"):
+        lay_out_course(tmp_path / "course", course_id="pm 2025/x")
+    assert not (tmp_path / "course").exists()
