@@ -31,7 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
-AS_ROOT = os.geteuid() == 0
+#: Each person is a Unix user of their own: as root, where ``useradd`` exists.
+REAL_USERS = os.geteuid() == 0 and shutil.which("useradd") is not None
 
 
 def _world_runnable(path: Path) -> bool:
@@ -194,12 +195,12 @@ def people(roles: Sequence[str]) -> Iterator[tuple[Path, dict[str, Person]]]:
     made: list[str] = []
     persons: dict[str, Person] = {}
     try:
-        bin_dir, extra = shared_bin(base) if AS_ROOT else (BIN, {})
+        bin_dir, extra = shared_bin(base) if REAL_USERS else (BIN, {})
         for role in roles:
             name = f"pmrt{token}{role}"
             home = base / "home" / name
             home.mkdir(mode=0o700)
-            if AS_ROOT:
+            if REAL_USERS:
                 subprocess.run(
                     ["useradd", "--no-create-home", "--home-dir", str(home), "--shell",
                      "/usr/sbin/nologin", "--user-group", name],

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from exchange_support import AS_ROOT, Person, people
+from exchange_support import REAL_USERS, Person, people
 from nbgrader.api import Gradebook
 from nbgrader_support import ROOT, make_course
 
@@ -50,7 +50,7 @@ def _answer(person: Person, kind: str, scratch: Path) -> None:
 
 def _student_flag(person: Person) -> list[str]:
     """As root nbgrader knows a trainee by their login; otherwise say who they are."""
-    return [] if AS_ROOT else [f"--student={person.name}"]
+    return [] if REAL_USERS else [f"--student={person.name}"]
 
 
 def _nbgrader(person: Person, *args: str, cwd: Path | None = None) -> str:
@@ -115,7 +115,7 @@ def test_release_fetch_submit_collect_grade_and_feedback_round_trip(tmp_path: Pa
                 stamps.setdefault(role, []).append((newest / "timestamp.txt").read_text())
         inbound = sorted((exchange / COURSE_ID / "inbound").iterdir())
         assert len(inbound) == 4  # ben's two submissions are both in the exchange
-        if AS_ROOT:
+        if REAL_USERS:
             owners = {path.name.split("+")[0]: path.stat().st_uid for path in inbound}
             assert owners == {t.name: t.uid for t in trainees.values()}
             # Trainees cannot list the inbound folder: nobody sees another's submission.
@@ -136,7 +136,7 @@ def test_release_fetch_submit_collect_grade_and_feedback_round_trip(tmp_path: Pa
         assert "graded 3 of 3 submissions" in graded
         returned = _pmcourse(teacher, course, "return-feedback", ASSIGNMENT, "--no-progress")
         assert f"{ASSIGNMENT}: feedback released for 3 trainee(s)" in returned
-        if AS_ROOT:
+        if REAL_USERS:
             feedback_box = exchange / COURSE_ID / "feedback"
             peek = trainees["ana"].run(["ls", str(feedback_box)], check=False)
             assert peek.returncode != 0 and "Permission denied" in peek.stderr
