@@ -6,6 +6,9 @@
 - :class:`NamedTimeoutExecute` (autograde): a cell that runs too long is stopped and named.
 - :class:`HideHiddenTests` (feedback): hidden tests and evidence lines never reach trainees.
 
+The export plugins (``nbgrader export --exporter=course_lib.nbgrader_plugins.exports.NAME``)
+are in :mod:`.exports`, one class per format, reading the gradebook through :mod:`.grade_rows`.
+
 This package imports nbgrader; ``import course_lib`` does not import it.
 """
 

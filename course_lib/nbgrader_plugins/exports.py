@@ -24,7 +24,7 @@ from nbgrader.api import Gradebook
 from nbgrader.plugins import CsvExportPlugin, ExportPlugin
 from traitlets import Dict, Unicode
 
-from course_lib.nbgrader_plugins.grade_rows import assignment_table, item_table
+from course_lib.nbgrader_plugins.grade_rows import assignment_table, item_table, roster_table
 
 __all__ = [
     "CANVAS_FIXED_COLUMNS",
@@ -94,15 +94,15 @@ class _LmsExporter(_CourseExporter):
     ).tag(config=True)
 
     def scores(self, gradebook: Gradebook) -> tuple[pd.DataFrame, pd.Series]:
-        """(one row per student with one column per assignment, points per assignment)."""
+        """(one row per roster student, with names, e-mail, ``lms_user_id`` and one column per
+        assignment that has graded items; the points of each of those assignments)."""
         assignments, students = self.filters()
         table = assignment_table(gradebook, assignments, students)
         table["column"] = [self.column_names.get(a, a) for a in table["assignment"]]
         columns = list(dict.fromkeys(table["column"]))
         wide = table.pivot(index="student", columns="column", values="score")
         wide = wide.reindex(columns=columns).round(4)
-        identity = ["first_name", "last_name", "email", "lms_user_id"]
-        people = table.drop_duplicates("student").set_index("student")[identity]
+        people = roster_table(gradebook, students).set_index("student")
         points = table.groupby("column", sort=False)["max_score"].max().reindex(columns)
         return people.join(wide), points
 
