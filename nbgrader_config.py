@@ -37,6 +37,7 @@ from course_lib.nbgrader_plugins import (
     ScoreHandedOverAnswers,
     SortStubClearSolutions,
 )
+from course_lib.nbgrader_plugins.exports import ItemsExporter
 
 c = get_config()  # noqa: F821 -- nbgrader injects get_config into its config files
 
@@ -129,3 +130,22 @@ c.LimitOutput.max_traceback = 50
 # tracebacks or evidence lines: HideHiddenTests runs first (course_lib.nbgrader_plugins.feedback).
 c.GenerateFeedback.preprocessors = [HideHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]
 c.HideHiddenTests.enforce_metadata = False
+
+# Exports: one nbgrader export plugin per format (course_lib.nbgrader_plugins.exports), the same
+# classes `pmcourse export --format NAME` runs. Plain `nbgrader export` writes the tidy per-item
+# CSV (ItemsExporter, "items"), as `pmcourse grade` does; for an LMS pick another:
+#   nbgrader export --exporter=course_lib.nbgrader_plugins.exports.CanvasExporter --to canvas.csv
+#   nbgrader export --exporter=course_lib.nbgrader_plugins.exports.MoodleExporter --to moodle.csv
+#   nbgrader export --exporter=nbgrader.plugins.CsvExportPlugin   (nbgrader's own, "nbgrader")
+# Every roster student is in every file; late penalties recorded by AssignLatePenalties (in the
+# autograde pipeline above; c.LateSubmissionPlugin.penalty_method = "none" or "zero") are
+# subtracted. Canvas: ID is the student's lms_user_id (nbgrader db student add --lms-user-id).
+c.ExportApp.plugin_class = ItemsExporter
+# To update existing LMS columns instead of creating new ones, name them per assignment:
+# c.CanvasExporter.column_names = {"a1_roles": "Roles (12345)"}
+# c.MoodleExporter.column_names = {"a1_roles": "Assignment: Roles"}
+
+# The exchange that `pmcourse release --exchange`, `collect` and `return-feedback` use (nbgrader's
+# default below; it must exist and be writable by everyone). Trainees' nbgrader needs the same
+# root and course id, usually in /etc/jupyter/nbgrader_config.py on the hub.
+# c.Exchange.root = "/usr/local/share/nbgrader/exchange"

@@ -29,6 +29,20 @@ EXIT_CODES = """exit codes:
 """
 
 
+#: ``pmcourse export --format`` values, as the help lists them (the plugins are in
+#: ``course_lib.nbgrader_plugins.exports``; a test keeps the two lists the same).
+EXPORT_FORMAT_HELP = {
+    "items": "one row per student, assignment and graded item (reports/grades.csv)",
+    "canvas": "Canvas gradebook import: Student, ID, SIS User ID, SIS Login ID, Section,\n"
+    "            a column per assignment, points possible in row 2",
+    "moodle": "Moodle grade import: names, username, ID number, email, a column per assignment",
+    "nbgrader": "nbgrader's own CSV: one row per student and assignment",
+}
+EXPORT_FORMATS = "formats:\n" + "\n".join(
+    f"  {name:<9} {text}" for name, text in EXPORT_FORMAT_HELP.items()
+)
+
+
 def _content_summary() -> str:
     tasks = load_tasks()
     roles = partition(tasks, "pragmatic_role").value_counts()
@@ -92,13 +106,43 @@ def build_parser() -> argparse.ArgumentParser:
 
     release = commands.add_parser(
         "release",
-        parents=[course],
-        help="generate the student versions (exercises/) from solutions/",
-        description=_wrap("Run nbgrader generate_assignment for one assignment or all of them."),
+        parents=[course, quiet],
+        help="generate the student versions (exercises/) from solutions/ (generate_assignment)",
+        description=_wrap(
+            "Run nbgrader generate_assignment for one assignment or all of them; with "
+            "--exchange also nbgrader release_assignment, so that trainees can `nbgrader "
+            "fetch_assignment` it from the exchange (c.Exchange.root)."
+        ),
         epilog=EXIT_CODES,
         formatter_class=formatter,
     )
     release.add_argument("assignment", nargs="?", help="assignment id (default: all)")
+    release.add_argument(
+        "--exchange",
+        action="store_true",
+        help="also put the release in nbgrader's exchange (nbgrader release_assignment)",
+    )
+
+    collect = commands.add_parser(
+        "collect",
+        parents=[course],
+        help="collect submissions from the exchange (nbgrader collect --update)",
+        description=_wrap(
+            "Run nbgrader collect --update for each assignment: the latest submission of each "
+            "trainee moves from the exchange to submitted/<student>/<assignment>/, replacing "
+            "an older one collected before. Prints who is new, updated and late (after the "
+            "due date set with `nbgrader db assignment add ID --duedate=...`)."
+        ),
+        epilog=EXIT_CODES,
+        formatter_class=formatter,
+    )
+    collect.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
+    collect.add_argument(
+        "--before-duedate",
+        action="store_true",
+        help="collect each trainee's latest submission made before the due date "
+        "(nbgrader collect --before-duedate)",
+    )
 
     grade = commands.add_parser(
         "grade",
@@ -108,8 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
             "Autograde every submission in submitted/ through nbgrader, in parallel, with a "
             "progress bar; record a submission nbgrader cannot grade with its reason and go "
             "on; write feedback that never shows hidden tests (feedback/) and export "
-            "reports/grades.csv with one column per graded item and the totals. Re-running "
-            "regrades everything and gives the same scores."
+            "reports/grades.csv with one row per student and graded item (as `pmcourse export "
+            "--format items`). Re-running regrades everything and gives the same scores."
         ),
         epilog=EXIT_CODES,
         formatter_class=formatter,
@@ -124,9 +168,53 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
 
+    return_feedback = commands.add_parser(
+        "return-feedback",
+        parents=[course, quiet],
+        help="regenerate feedback and put it in the exchange (generate_feedback + "
+        "release_feedback)",
+        description=_wrap(
+            "Run nbgrader generate_feedback for every autograded submission (with the "
+            "course's feedback pipeline, so manual grades and comments from Formgrader are "
+            "in it and hidden tests are not), then nbgrader release_feedback. Each trainee "
+            "gets their own with `nbgrader fetch_feedback ASSIGNMENT`, and nobody else's."
+        ),
+        epilog=EXIT_CODES,
+        formatter_class=formatter,
+    )
+    return_feedback.add_argument(
+        "assignments", nargs="*", help="assignment ids (default: all graded)"
+    )
+
+    export = commands.add_parser(
+        "export",
+        parents=[course],
+        help="export grades from the gradebook for an LMS (nbgrader export plugins)",
+        description=_wrap(
+            "Read the gradebook as it stands (manual grades from Formgrader included; nothing "
+            "is regraded) and write one file with the course's nbgrader export plugin for "
+            "FORMAT; `nbgrader export --exporter=course_lib.nbgrader_plugins.exports."
+            "CanvasExporter` writes the same file. Every student on the roster is included, "
+            "and nbgrader's late penalties are applied."
+        ),
+        epilog=EXPORT_FORMATS + "\n" + EXIT_CODES,
+        formatter_class=formatter,
+    )
+    export.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
+    export.add_argument(
+        "--format",
+        dest="fmt",
+        choices=sorted(EXPORT_FORMAT_HELP),
+        default="items",
+        help="file format (default: items)",
+    )
+    export.add_argument(
+        "--to", type=Path, default=None, help="file to write (default: reports/<format file>)"
+    )
+
     report = commands.add_parser(
         "report",
-        parents=[course],
+        parents=[course, quiet],
         help="item analysis of a graded cohort: HTML page with plots plus CSV files",
         description=_wrap(
             "Write reports/report.html (one self-contained page, pictures inlined) and CSV files: "
@@ -191,6 +279,29 @@ def build_parser() -> argparse.ArgumentParser:
         "--assignments", nargs="+", default=None, help="assignments to include (default: all)"
     )
 
+    quickstart = commands.add_parser(
+        "quickstart",
+        help="lay out a ready nbgrader course from the package (like nbgrader quickstart)",
+        description=_wrap(
+            "Like nbgrader quickstart, with this course: write nbgrader_config.py, course/ "
+            "(the lessons) and solutions/ (the assignments' source notebooks and data files, "
+            "from the instructors' package pm-vs-pmm-course-solutions) into DIRECTORY. Then, "
+            "in DIRECTORY, `pmcourse release`, `pmcourse grade`, `pmcourse demo` and plain "
+            "nbgrader work."
+        ),
+        epilog=EXIT_CODES,
+        formatter_class=formatter,
+    )
+    quickstart.add_argument("directory", type=Path, help="folder to create (or an empty one)")
+    quickstart.add_argument(
+        "--course-id", default=None, help="nbgrader course id (default: the config's, pm-vs-pmm)"
+    )
+    quickstart.add_argument(
+        "--force",
+        action="store_true",
+        help="replace the course files in a folder that has them (other files are kept)",
+    )
+
     commands.add_parser("content", help="summarise the bundled course content")
     return parser
 
@@ -200,7 +311,17 @@ def _run(args: argparse.Namespace) -> int:
 
     progress = not getattr(args, "no_progress", False)
     if args.command == "release":
-        return commands.release(args.course_dir, args.assignment)
+        return commands.release(
+            args.course_dir, args.assignment, exchange=args.exchange, progress=progress
+        )
+    if args.command == "collect":
+        return commands.collect(args.course_dir, args.assignments, args.before_duedate)
+    if args.command == "return-feedback":
+        return commands.return_feedback(args.course_dir, args.assignments, progress)
+    if args.command == "export":
+        return commands.export(args.course_dir, args.assignments, args.fmt, args.to)
+    if args.command == "quickstart":
+        return commands.quickstart(args.directory, args.course_id, args.force)
     if args.command == "grade":
         return commands.grade(
             args.course_dir,
@@ -211,7 +332,7 @@ def _run(args: argparse.Namespace) -> int:
             sandbox=not args.no_sandbox,
         )
     if args.command == "report":
-        return commands.report(args.course_dir, args.assignments)
+        return commands.report(args.course_dir, args.assignments, progress)
     if args.command == "audit":
         return commands.audit(args.course_dir, args.assignments, progress)
     if args.command == "demo":

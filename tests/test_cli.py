@@ -10,7 +10,17 @@ import pytest
 from course_lib.cli import build_parser, main
 
 ROOT = Path(__file__).resolve().parents[1]
-COMMANDS = ("release", "grade", "report", "audit", "demo")
+COMMANDS = (
+    "release",
+    "collect",
+    "grade",
+    "return-feedback",
+    "export",
+    "report",
+    "audit",
+    "demo",
+    "quickstart",
+)
 
 
 def _course(tmp_path: Path, assignments: tuple[str, ...] = ("a1_roles",)) -> Path:
@@ -122,3 +132,22 @@ def test_course_dir_works_before_or_after_the_command(tmp_path: Path) -> None:
     parser = build_parser()
     assert parser.parse_args(["--course-dir", str(tmp_path), "grade"]).course_dir == tmp_path
     assert parser.parse_args(["grade", "--course-dir", str(tmp_path)]).course_dir == tmp_path
+
+
+@pytest.mark.parametrize(
+    ("command", "nbgrader_steps"),
+    [
+        ("release", ["generate_assignment", "release_assignment"]),
+        ("collect", ["nbgrader collect --update", "--before-duedate"]),
+        ("return-feedback", ["generate_feedback", "release_feedback", "fetch_feedback"]),
+        ("export", ["nbgrader export --exporter=", "canvas", "moodle"]),
+        ("quickstart", ["nbgrader quickstart"]),
+    ],
+)
+def test_exchange_commands_name_the_nbgrader_steps_they_run(
+    command: str, nbgrader_steps: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([command, "--help"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    for step in nbgrader_steps:
+        assert step in out, step

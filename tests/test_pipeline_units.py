@@ -13,8 +13,6 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from course_lib._pipeline.audit import grade_cell_changes
 from course_lib._pipeline.demo import demo_cohort
 from course_lib._pipeline.errors import PipelineError
-from course_lib._pipeline.export import grades_table
-from course_lib._pipeline.log import GradeOutcome
 from course_lib._pipeline.report.tables import partition_tables
 from course_lib._pipeline.results import failure_reason
 from course_lib._pipeline.settings import load_settings
@@ -147,49 +145,6 @@ def test_failure_reason_is_one_line_naming_the_error_and_the_folder() -> None:
     assert failure_reason({"success": False}) == "nbgrader autograde failed (see its log)"
 
 
-def test_grades_table_has_a_column_per_item_and_totals() -> None:
-    scores = pd.DataFrame(
-        [
-            ("a1", "ann", "a1", "test_x", 2.0, 2.0, False),
-            ("a1", "ann", "a1", "test_y", 0.5, 1.0, False),
-            ("a1", "bob", "a1", "test_x", 1.0, 2.0, False),
-            ("a1", "bob", "a1", "test_y", 1.0, 1.0, False),
-            ("a2", "ann", "a2", "test_z", 3.0, 3.0, False),
-            ("a2", "ann", "a2", "answer_w", 0.0, 2.0, True),
-        ],
-        columns=["assignment", "student", "notebook", "item", "score", "max_score", "manual"],
-    )
-    outcomes = [
-        GradeOutcome("a1", "ann", True, "", 1.0),
-        GradeOutcome("a1", "bob", True, "", 1.0),
-        GradeOutcome("a1", "cy", False, "NotJSONError: broken", 0.1),
-        GradeOutcome("a2", "ann", True, "", 1.0),
-    ]
-    table = grades_table(scores, outcomes, ["a1", "a2"]).set_index("student")
-    assert list(table.columns) == [
-        "a1.test_x",
-        "a1.test_y",
-        "a1.score",
-        "a1.max_score",
-        "a1.status",
-        "a2.answer_w",
-        "a2.test_z",
-        "a2.score",
-        "a2.max_score",
-        "a2.status",
-        "total_score",
-        "total_max_score",
-    ]
-    assert table.loc["ann", "a1.score"] == 2.5
-    assert table.loc["bob", "a1.test_x"] == 1.0
-    assert table.loc["cy", "a1.score"] == 0.0
-    assert table.loc["cy", "a1.status"] == "failed: NotJSONError: broken"
-    assert table.loc["ann", "a2.status"] == "graded; needs manual grading"
-    assert table.loc["bob", "a2.status"] == "not submitted"
-    assert table.loc["ann", "total_score"] == 5.5
-    assert set(table["total_max_score"]) == {8.0}
-
-
 def test_partition_tables_say_which_framework_the_cohort_sides_with() -> None:
     majority = pd.Series(
         {"t1": "product_management", "t2": "product_marketing", "t3": "marcom"}, name="cohort"
@@ -202,12 +157,14 @@ def test_partition_tables_say_which_framework_the_cohort_sides_with() -> None:
             {"t1": "product_management", "t2": "product_marketing", "t3": "shared"}
         ),
     }
-    summary, sides = partition_tables(
+    summary, sides, comparisons = partition_tables(
         {("a1", "test_roles"): majority}, {("a1", "test_roles"): frameworks}
     )
     agreement = dict(zip(summary["compared_with"], summary["agreement"], strict=True))
     assert agreement == pytest.approx({"Pragmatic": 1 / 3, "Blackblot": 2 / 3})
     assert list(sides["cohort_sides_with"]) == ["both", "Blackblot", "neither"]
+    drawn = {c.name_b: c.agreement for _, _, c in comparisons}  # one heat map per framework
+    assert drawn == pytest.approx({"Pragmatic": 1 / 3, "Blackblot": 2 / 3})
 
 
 def test_bundled_demo_cohort_has_30_trainees_with_broken_and_tampered_ones() -> None:
@@ -291,7 +248,7 @@ def test_a1_roles_sorting_tasks_have_both_framework_partitions() -> None:
     assert blackblot["conference_keynote"] == "product_management"
     # A cohort that answers with the course key sides with Pragmatic on both disagreements.
     cohort = pd.Series(key.key, name="cohort")
-    summary, sides = partition_tables(
+    summary, sides, _ = partition_tables(
         {("a1_roles", "test_roles"): cohort}, {("a1_roles", "test_roles"): frameworks}
     )
     agreement = dict(zip(summary["compared_with"], summary["agreement"], strict=True))

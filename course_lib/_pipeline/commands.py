@@ -11,16 +11,30 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from course_lib._pipeline.audit import run_audit
+from course_lib._pipeline.collect import collect_submissions
 from course_lib._pipeline.demo import run_demo
 from course_lib._pipeline.errors import EXIT_FAILURES, EXIT_OK, PipelineError
+from course_lib._pipeline.exchange import release_to_exchange
 from course_lib._pipeline.export import export_grades
 from course_lib._pipeline.grade import grade_cohort
+from course_lib._pipeline.quickstart import lay_out_course
 from course_lib._pipeline.release import release_assignment
 from course_lib._pipeline.report import write_report
-from course_lib._pipeline.settings import CourseSettings, load_settings
-from course_lib._pipeline.workers import default_workers
+from course_lib._pipeline.return_feedback import graded_students, return_assignment_feedback
+from course_lib._pipeline.settings import CONFIG_FILE, CourseSettings, load_settings
+from course_lib._pipeline.workers import default_workers, progress_bar
 
-__all__ = ["audit", "demo", "grade", "release", "report"]
+__all__ = [
+    "audit",
+    "collect",
+    "demo",
+    "export",
+    "grade",
+    "quickstart",
+    "release",
+    "report",
+    "return_feedback",
+]
 
 
 def _say(message: str) -> None:
@@ -54,12 +68,23 @@ def _graded(settings: CourseSettings, assignments: Sequence[str] | None) -> list
     return graded if not assignments else chosen
 
 
-def release(course_dir: Path | None, assignment: str | None) -> int:
-    """``pmcourse release [ASSIGNMENT]``."""
+def release(
+    course_dir: Path | None,
+    assignment: str | None,
+    *,
+    exchange: bool = False,
+    progress: bool = True,
+) -> int:
+    """``pmcourse release [ASSIGNMENT] [--exchange]``."""
     settings = load_settings(course_dir)
-    for name in _chosen(settings, [assignment] if assignment else None):
-        folder = release_assignment(settings, name)
-        _say(f"released {name} -> {folder}")
+    chosen = _chosen(settings, [assignment] if assignment else None)
+    with progress_bar(len(chosen), progress, "release", unit="assignment") as bar:
+        for name in chosen:
+            folder = release_assignment(settings, name)
+            bar.write(f"released {name} -> {folder}")
+            if exchange:
+                bar.write(f"  in the exchange for trainees: {release_to_exchange(settings, name)}")
+            bar.update(1)
     return EXIT_OK
 
 
@@ -104,12 +129,67 @@ def grade(
     return EXIT_FAILURES if failed else EXIT_OK
 
 
-def report(course_dir: Path | None, assignments: Sequence[str] | None) -> int:
+def report(course_dir: Path | None, assignments: Sequence[str] | None, progress: bool) -> int:
     """``pmcourse report``: item analysis HTML + CSV files."""
 
     settings = load_settings(course_dir)
-    page = write_report(settings, _graded(settings, assignments))
+    page = write_report(settings, _graded(settings, assignments), progress=progress)
     _say(f"report: {page}")
+    return EXIT_OK
+
+
+def export(
+    course_dir: Path | None, assignments: Sequence[str] | None, fmt: str, to: Path | None
+) -> int:
+    """``pmcourse export --format FORMAT``: the gradebook as it stands, nothing regraded."""
+    settings = load_settings(course_dir)
+    path = export_grades(settings, list(assignments or ()), exporter=fmt, to=to)
+    _say(f"{fmt} grades: {path}")
+    return EXIT_OK
+
+
+def collect(
+    course_dir: Path | None, assignments: Sequence[str] | None, before_duedate: bool
+) -> int:
+    """``pmcourse collect``: nbgrader collect (with --update) for each assignment."""
+    settings = load_settings(course_dir)
+    for name in _chosen(settings, assignments):
+        _say(collect_submissions(settings, name, before_duedate=before_duedate).summary())
+    _say(f"submissions in {settings.submitted_dir}; next: pmcourse grade")
+    return EXIT_OK
+
+
+def return_feedback(
+    course_dir: Path | None, assignments: Sequence[str] | None, progress: bool
+) -> int:
+    """``pmcourse return-feedback``: generate_feedback, then release_feedback."""
+    settings = load_settings(course_dir)
+    chosen = _chosen(settings, assignments)
+    graded = [name for name in chosen if graded_students(settings, name)]
+    if not graded:
+        raise PipelineError(
+            f"no autograded submissions of {', '.join(chosen)} under "
+            f"{settings.autograded_dir}. Run `pmcourse collect` and `pmcourse grade` first."
+        )
+    failed = False
+    for name in graded:
+        returned = return_assignment_feedback(settings, name, progress=progress)
+        failed = failed or bool(returned.failed)
+        _say(returned.summary())
+        for student, reason in sorted(returned.failed.items()):
+            _say(f"  not generated: {student}/{name}: {reason}")
+    _say("trainees get theirs with: nbgrader fetch_feedback <assignment>")
+    return EXIT_FAILURES if failed else EXIT_OK
+
+
+def quickstart(directory: Path, course_id: str | None, force: bool) -> int:
+    """``pmcourse quickstart DIR``: lay out the packaged course in DIR."""
+    written = lay_out_course(directory, course_id=course_id, force=force)
+    _say(f"wrote {written} files to {directory.resolve()}: {CONFIG_FILE}, solutions/, course/")
+    _say(
+        f"next: cd {directory}; pmcourse release (exercises/ for trainees); "
+        "pmcourse demo (the whole pipeline on a synthetic cohort); jupyter lab course/"
+    )
     return EXIT_OK
 
 

@@ -1,4 +1,10 @@
-"""Grades from nbgrader's gradebook: one row per graded item, and the wide grades CSV."""
+"""``pmcourse export``: the gradebook through the course's nbgrader export plugins.
+
+The plugins (:mod:`course_lib.nbgrader_plugins.exports`) are the ones ``nbgrader export
+--exporter=...`` runs, configured by the course's ``nbgrader_config.py``; this module only
+picks one by name, points it at ``reports/`` and hands it the gradebook. Nothing is regraded:
+manual grades given in Formgrader since the last ``grade`` are in the next export.
+"""
 
 from __future__ import annotations
 
@@ -6,114 +12,60 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
-from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.api import Gradebook
 
-from course_lib import _notebook as nbmeta
-from course_lib._pipeline.log import GradeOutcome, read_grading_log
+from course_lib._pipeline.errors import PipelineError
 from course_lib._pipeline.settings import CourseSettings
+from course_lib.nbgrader_plugins.exports import EXPORTERS
+from course_lib.nbgrader_plugins.grade_rows import ITEM_COLUMNS, item_table
 
-__all__ = ["GRADES_CSV", "ITEM_COLUMNS", "export_grades", "grades_table", "item_scores"]
+__all__ = ["EXPORT_FILES", "GRADES_CSV", "export_grades", "item_scores"]
 
 GRADES_CSV = "grades.csv"
-ITEM_COLUMNS = ["assignment", "student", "notebook", "item", "score", "max_score", "manual"]
+#: File written in ``reports/`` per export format.
+EXPORT_FILES = {
+    "items": GRADES_CSV,
+    "canvas": "canvas_grades.csv",
+    "moodle": "moodle_grades.csv",
+    "nbgrader": "nbgrader_grades.csv",
+}
 
 
 def item_scores(settings: CourseSettings, assignments: Sequence[str]) -> pd.DataFrame:
-    """Every graded item of every submission in the gradebook, as nbgrader scored it.
+    """Every graded item of every submission of ``assignments`` in the gradebook.
 
-    Columns: assignment, student, notebook, item (the grade cell's ``grade_id``), score,
-    max_score, manual (True while the item still needs a manual grade).
+    Columns as :data:`~course_lib.nbgrader_plugins.grade_rows.ITEM_COLUMNS`; students who did
+    not submit and late-penalty rows are left out (this is what nbgrader graded).
     """
-    rows: list[dict[str, object]] = []
     with Gradebook(settings.db_url, settings.course_id) as gradebook:
-        for assignment in assignments:
-            try:
-                submissions = gradebook.find_assignment(assignment).submissions
-            except MissingEntry:
-                continue
-            for submission in submissions:
-                for notebook in submission.notebooks:
-                    for grade in notebook.grades:
-                        rows.append(
-                            {
-                                "assignment": assignment,
-                                "student": submission.student.id,
-                                "notebook": notebook.name,
-                                "item": grade.name,
-                                "score": float(grade.score or 0.0),
-                                "max_score": float(grade.max_score or 0.0),
-                                "manual": bool(grade.needs_manual_grade),
-                            }
-                        )
-    frame = pd.DataFrame(rows, columns=ITEM_COLUMNS)
-    return frame.sort_values(["assignment", "student", "item"], ignore_index=True)
+        known = {str(assignment.name) for assignment in gradebook.assignments}
+        chosen = [name for name in assignments if name in known]
+        table = item_table(gradebook, chosen) if chosen else pd.DataFrame(columns=ITEM_COLUMNS)
+    graded = table[table["submitted"] & (table["graded_by"] != "penalty")]
+    return graded.reset_index(drop=True)
 
 
-def grades_table(
-    scores: pd.DataFrame,
-    outcomes: Sequence[GradeOutcome],
-    assignments: Sequence[str],
-    item_order: dict[str, list[str]] | None = None,
-) -> pd.DataFrame:
-    """One row per student: ``<assignment>.<item>`` per graded item, per-assignment
-    score/max/status, and the totals. A submission that failed to grade scores 0 with its reason.
-    Items come in ``item_order[assignment]`` (notebook order) when given, else sorted.
-    """
-    status = {
-        (o.assignment, o.student): "graded" if o.ok else f"failed: {o.reason}" for o in outcomes
-    }
-    failed = {key for key, value in status.items() if value != "graded"}
-    students = sorted({o.student for o in outcomes} | set(scores["student"]))
-    table = pd.DataFrame(index=pd.Index(students, name="student"))
-    total = pd.Series(0.0, index=table.index)
-    total_max = pd.Series(0.0, index=table.index)
-    for assignment in assignments:
-        part = scores[scores["assignment"] == assignment]
-        if part.empty and not any(key[0] == assignment for key in status):
-            continue
-        points = part.groupby("item")["max_score"].max()
-        order = (item_order or {}).get(assignment, [])
-        rank = {item: index for index, item in enumerate(order)}
-        points = points.loc[
-            sorted(points.index, key=lambda item: (rank.get(item, len(rank)), item))
-        ]
-        per_item = part.pivot_table(index="student", columns="item", values="score", aggfunc="sum")
-        per_item = per_item.reindex(index=table.index, columns=points.index)
-        for student in table.index:
-            if (assignment, student) in failed:
-                per_item.loc[student] = 0.0
-        for item in points.index:
-            table[f"{assignment}.{item}"] = per_item[item]
-        table[f"{assignment}.score"] = per_item.sum(axis=1, min_count=1)
-        table[f"{assignment}.max_score"] = float(points.sum())
-        manual = part[part["manual"]].groupby("student").size()
-        table[f"{assignment}.status"] = [
-            status.get((assignment, student), "not submitted")
-            if student not in manual.index or (assignment, student) in failed
-            else "graded; needs manual grading"
-            for student in table.index
-        ]
-        total = total + table[f"{assignment}.score"].fillna(0.0)
-        total_max = total_max + float(points.sum())
-    table["total_score"] = total
-    table["total_max_score"] = total_max
-    return table.reset_index()
-
-
-def notebook_item_order(settings: CourseSettings, assignment: str) -> list[str]:
-    """The grade ids of ``assignment``'s graded cells in source-notebook order."""
-    notebook = nbmeta.read_notebook_json(settings.source_notebook(assignment))
-    return [
-        str(nbmeta.grade_id(cell)) for cell in nbmeta.grade_cells(notebook) if nbmeta.is_grade(cell)
-    ]
-
-
-def export_grades(settings: CourseSettings, assignments: Sequence[str]) -> Path:
-    """Write ``reports/grades.csv`` for ``assignments`` from the gradebook; returns its path."""
-    outcomes = [o for o in read_grading_log(settings) if o.assignment in set(assignments)]
-    order = {name: notebook_item_order(settings, name) for name in assignments}
-    table = grades_table(item_scores(settings, assignments), outcomes, assignments, order)
-    path = settings.reports_dir / GRADES_CSV
+def export_grades(
+    settings: CourseSettings,
+    assignments: Sequence[str] = (),
+    *,
+    exporter: str = "items",
+    to: Path | None = None,
+) -> Path:
+    """Run the export plugin ``exporter`` (a key of ``EXPORTERS``) on the gradebook for
+    ``assignments`` (default: all); writes ``to`` or ``reports/<its file>``; returns the path."""
+    if exporter not in EXPORTERS:
+        raise PipelineError(
+            f"unknown export format {exporter!r}; expected one of: {', '.join(EXPORTERS)}."
+        )
+    path = (to or settings.reports_dir / EXPORT_FILES[exporter]).resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
-    table.round(4).to_csv(path, index=False)
+    plugin = EXPORTERS[exporter](config=settings.config)
+    plugin.to = str(path)
+    plugin.assignment = list(assignments)
+    with Gradebook(settings.db_url, settings.course_id) as gradebook:
+        try:
+            plugin.export(gradebook)
+        except ValueError as error:
+            raise PipelineError(f"cannot export {exporter} grades: {error}") from error
     return path

@@ -27,8 +27,40 @@ def redirect_output(path: str) -> None:
     sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
 
 
-def progress_bar(total: int, enabled: bool, description: str) -> Any:
-    """A progress bar on stderr (a no-op one when ``enabled`` is False)."""
-    return tqdm(
-        total=total, desc=description, unit="submission", file=sys.stderr, disable=not enabled
-    )
+def progress_bar(total: int, enabled: bool, description: str, unit: str = "submission") -> Any:
+    """Progress on stderr: a bar on a terminal, plain ``description: done/total`` lines at every
+    tenth elsewhere (cron logs, CI), nothing when ``enabled`` is False. Used as a context
+    manager; ``update(n)`` and ``write(text)`` as on a tqdm bar."""
+    if enabled and not sys.stderr.isatty():
+        return _ProgressLines(total, description, unit)
+    return tqdm(total=total, desc=description, unit=unit, file=sys.stderr, disable=not enabled)
+
+
+class _ProgressLines:
+    """tqdm's interface, printing one plain line per tenth of the work done."""
+
+    def __init__(self, total: int, description: str, unit: str) -> None:
+        self.total, self.description, self.unit = total, description, unit
+        self.done = self.shown = 0
+
+    def __enter__(self) -> _ProgressLines:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def update(self, count: int = 1) -> None:
+        self.done += count
+        if self.total and self.done * 10 // self.total > self.shown * 10 // self.total:
+            self._show()
+
+    def write(self, text: str) -> None:
+        print(text, flush=True)  # on stdout, as tqdm.write prints
+
+    def close(self) -> None:
+        if self.done != self.shown:
+            self._show()
+
+    def _show(self) -> None:
+        self.shown = self.done
+        print(f"{self.description}: {self.done}/{self.total} {self.unit}s", file=sys.stderr)

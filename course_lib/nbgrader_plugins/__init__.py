@@ -11,6 +11,9 @@
   against the gradebook's keys and writes each test cell's result.
 - :class:`HideHiddenTests` (feedback): hidden regions and tracebacks never reach trainees.
 
+The export plugins (``nbgrader export --exporter=course_lib.nbgrader_plugins.exports.NAME``)
+are in :mod:`.exports`, one class per format, reading the gradebook through :mod:`.grade_rows`.
+
 This package imports nbgrader; ``import course_lib`` does not import it.
 """
 

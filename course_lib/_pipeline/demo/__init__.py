@@ -66,7 +66,8 @@ def find_course_source(source: Path | None) -> Path:
     where = source if source is not None else Path.cwd()
     raise PipelineError(
         f"no {CONFIG_FILE} in {where}: the demo copies a course (its config and solutions/). "
-        "Run it from the repository root or pass --source <course folder>."
+        "Run it from a course folder (`pmcourse quickstart DIR` lays one out) or pass "
+        "--source <course folder>."
     )
 
 

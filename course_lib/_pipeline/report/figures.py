@@ -9,15 +9,17 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from course_lib import _style as style
+from course_lib._partitions import PartitionComparison
+from course_lib.plots import plot_partition_heatmap
 
-__all__ = ["items_png", "scores_png"]
+__all__ = ["heatmap_png", "items_png", "scores_png"]
 
 _BINS = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100.0001]
 
 
-def _png(figure: Figure) -> bytes:
+def _png(figure: Figure, dpi: int = 90) -> bytes:
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=90)
+    figure.savefig(buffer, format="png", dpi=dpi)
     return buffer.getvalue()
 
 
@@ -37,7 +39,7 @@ def scores_png(scores: pd.DataFrame) -> bytes:
 
 
 def items_png(items: pd.DataFrame) -> bytes:
-    """One bar per graded item: the share of its points the cohort earned."""
+    """One bar per autograded item: the share of its points the cohort earned."""
     labels = [f"{row.assignment} {row.item}" for row in items.itertuples()]
     figure = Figure(figsize=(7, 0.35 * len(labels) + 1.2), layout="constrained")
     FigureCanvasAgg(figure)
@@ -47,3 +49,9 @@ def items_png(items: pd.DataFrame) -> bytes:
     axis.set_xlabel("share of points earned")
     axis.set_title("Each item's share correct")
     return _png(figure)
+
+
+def heatmap_png(comparison: PartitionComparison) -> bytes:
+    """The course's partition heat map (:func:`course_lib.plots.plot_partition_heatmap`) of
+    the cohort's majority partition against one framework."""
+    return _png(plot_partition_heatmap(comparison), dpi=80)

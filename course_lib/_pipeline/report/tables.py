@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +19,10 @@ import pandas as pd
 from course_lib import _notebook as nbmeta
 from course_lib._content import load_blackblot_roles, load_pragmatic_grid, load_tasks
 from course_lib._labels import normalize_label
-from course_lib._partitions import compare_partitions, partition
+from course_lib._partitions import PartitionComparison, compare_partitions, partition
 from course_lib._pipeline.export import item_scores
 from course_lib._pipeline.log import read_grading_log
+from course_lib._pipeline.report.scores import score_table
 from course_lib._pipeline.settings import CourseSettings, read_solution_keys
 from course_lib.grading.answers import LiteralAnswer, read_literal_answers
 from course_lib.grading.hidden import FRAMEWORK_LITERALS
@@ -30,15 +31,19 @@ from course_lib.grading.keys import ItemKey
 from course_lib.grading.scoring import canonical_answer, score_sort
 
 __all__ = [
+    "FRAMEWORKS",
     "ReportTables",
     "build_tables",
     "framework_partitions",
     "item_table",
     "partition_tables",
-    "score_table",
     "task_tables",
     "task_texts",
 ]
+
+
+#: The frameworks the cohort's majority partition is drawn against.
+FRAMEWORKS = ("Pragmatic", "Blackblot")
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,8 @@ class ReportTables:
     tasks: pd.DataFrame
     partitions: pd.DataFrame
     partition_tasks: pd.DataFrame
+    #: (assignment, item, cohort against one framework) for the heat maps.
+    comparisons: list[tuple[str, str, PartitionComparison]] = field(default_factory=list)
 
 
 def _label(kind: str, value: Any) -> str | None:
@@ -60,35 +67,6 @@ def _label(kind: str, value: Any) -> str | None:
         return normalize_label(kind, value)
     except (ValueError, TypeError):
         return None
-
-
-def score_table(scores: pd.DataFrame, settings: CourseSettings) -> pd.DataFrame:
-    """One row per submission: assignment, student, score, max_score, percent, status."""
-    outcomes = {(o.assignment, o.student): o for o in read_grading_log(settings)}
-    totals = scores.groupby(["assignment", "student"])[["score", "max_score"]].sum().reset_index()
-    points = scores.groupby(["assignment", "item"])["max_score"].max().groupby("assignment").sum()
-    rows = totals.to_dict("records")
-    seen = {(row["assignment"], row["student"]) for row in rows}
-    graded_assignments = set(scores["assignment"])
-    for assignment, student in outcomes:
-        if assignment in graded_assignments and (assignment, student) not in seen:
-            rows.append(
-                {
-                    "assignment": assignment,
-                    "student": student,
-                    "score": 0.0,
-                    "max_score": float(points.get(assignment, 0.0)),
-                }
-            )
-    table = pd.DataFrame(rows, columns=["assignment", "student", "score", "max_score"])
-    status = []
-    for assignment, student in zip(table["assignment"], table["student"], strict=True):
-        outcome = outcomes.get((str(assignment), str(student)))
-        status.append("graded" if outcome is None or outcome.ok else f"failed: {outcome.reason}")
-    table["status"] = status
-    table.loc[table["status"] != "graded", "score"] = 0.0
-    table["percent"] = 100 * table["score"] / table["max_score"].where(table["max_score"] > 0)
-    return table.sort_values(["assignment", "student"], ignore_index=True)
 
 
 def item_table(scores: pd.DataFrame, specs: dict[str, AssignmentSpec]) -> pd.DataFrame:
@@ -107,12 +85,13 @@ def item_table(scores: pd.DataFrame, specs: dict[str, AssignmentSpec]) -> pd.Dat
                 "item": item,
                 "title": spec.title if spec is not None else "",
                 "kind": spec.kind if spec is not None else "",
+                "graded_by": str(part["graded_by"].iloc[0]),
                 "points": points,
                 "submissions": len(part),
                 "mean_score": float(part["score"].mean()),
                 "share_correct": float(share.mean()),
                 "share_full_marks": float((part["score"] >= points - 1e-9).mean()),
-                "needs_manual_grading": int(part["manual"].sum()),
+                "needs_manual_grading": int(part["needs_manual_grade"].sum()),
             }
         )
     columns = [
@@ -120,6 +99,7 @@ def item_table(scores: pd.DataFrame, specs: dict[str, AssignmentSpec]) -> pd.Dat
         "item",
         "title",
         "kind",
+        "graded_by",
         "points",
         "submissions",
         "mean_score",
@@ -222,7 +202,10 @@ def _sort_answers(
 
 
 def task_tables(
-    settings: CourseSettings, assignments: Sequence[str], specs: dict[str, AssignmentSpec]
+    settings: CourseSettings,
+    assignments: Sequence[str],
+    specs: dict[str, AssignmentSpec],
+    tick: Callable[[], None] = lambda: None,
 ) -> tuple[
     pd.DataFrame, dict[tuple[str, str], pd.Series], dict[tuple[str, str], dict[str, pd.Series]]
 ]:
@@ -240,6 +223,7 @@ def task_tables(
     frameworks: dict[tuple[str, str], dict[str, pd.Series]] = {}
     outcomes = {(o.assignment, o.student): o.ok for o in read_grading_log(settings)}
     for assignment in assignments:
+        tick()
         spec = specs.get(assignment)
         if spec is None:
             continue
@@ -315,15 +299,19 @@ def task_tables(
 def partition_tables(
     majorities: dict[tuple[str, str], pd.Series],
     frameworks: dict[tuple[str, str], dict[str, pd.Series]],
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The cohort's majority partition against each framework (agreement, kappa), and per
-    task where the frameworks disagree, which side the cohort took."""
+) -> tuple[pd.DataFrame, pd.DataFrame, list[tuple[str, str, PartitionComparison]]]:
+    """The cohort's majority partition against each framework (agreement, kappa); per task,
+    which side the cohort took where the frameworks disagree; and each comparison itself
+    (assignment, item, comparison) for the heat maps."""
     summary = []
     sides = []
+    comparisons: list[tuple[str, str, PartitionComparison]] = []
     for (assignment, item), majority in majorities.items():
         others = frameworks.get((assignment, item), {})
         for name, labels in others.items():
-            comparison = compare_partitions(majority, labels, tasks=pd.DataFrame())
+            comparison = compare_partitions(majority, labels.rename(name), tasks=pd.DataFrame())
+            if name in FRAMEWORKS and comparison.n_compared:
+                comparisons.append((assignment, item, comparison))
             summary.append(
                 {
                     "assignment": assignment,
@@ -352,23 +340,31 @@ def partition_tables(
                 )
             sides.append(row)
     summary_columns = ["assignment", "item", "compared_with", "tasks", "agreement", "kappa"]
-    return pd.DataFrame(summary, columns=summary_columns), pd.DataFrame(sides)
+    return pd.DataFrame(summary, columns=summary_columns), pd.DataFrame(sides), comparisons
 
 
-def build_tables(settings: CourseSettings, assignments: Sequence[str]) -> ReportTables:
-    """Compute every table of the report from the gradebook, submissions and solutions."""
+def build_tables(
+    settings: CourseSettings,
+    assignments: Sequence[str],
+    tick: Callable[[], None] = lambda: None,
+) -> ReportTables:
+    """Compute every table of the report from the gradebook, submissions and solutions;
+    ``tick`` is called once the gradebook is read and once per assignment analysed."""
     specs = load_assignment_specs()
     scores = item_scores(settings, assignments)
-    failed = {(o.assignment, o.student) for o in read_grading_log(settings) if not o.ok}
+    outcomes = read_grading_log(settings)
+    failed = {(o.assignment, o.student) for o in outcomes if not o.ok}
     graded = scores[
         [(a, s) not in failed for a, s in zip(scores["assignment"], scores["student"], strict=True)]
     ]
-    tasks, majorities, frameworks = task_tables(settings, assignments, specs)
-    partitions, sides = partition_tables(majorities, frameworks)
+    tick()
+    tasks, majorities, frameworks = task_tables(settings, assignments, specs, tick)
+    partitions, sides, comparisons = partition_tables(majorities, frameworks)
     return ReportTables(
-        scores=score_table(scores, settings),
+        scores=score_table(scores, [o for o in outcomes if o.assignment in set(assignments)]),
         items=item_table(graded, specs),
         tasks=tasks,
         partitions=partitions,
         partition_tasks=sides,
+        comparisons=comparisons,
     )
