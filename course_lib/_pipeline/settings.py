@@ -98,7 +98,7 @@ def read_solution_keys(path: Path) -> dict[str, ItemKey]:
     except Exception as error:
         raise PipelineError(
             f"cannot read the keys of {path} ({type(error).__name__}: {error}). Every test cell "
-            "needs a hidden region with literal _KEY and _SECRET (docs/grading.md); fix the "
+            "needs a hidden region with a literal _KEY (docs/grading.md); fix the "
             "notebook or restore it from version control."
         ) from error
 
