@@ -184,8 +184,9 @@ class Autograder:
                 time.sleep(0.5 * attempt)
         submitted, timestamp, grades = self._recorded(course, task)
         base = failed_result(task, "")
+        origin = Path(task.origin) if task.origin else folders["submitted"]
         if not outcome.get("success"):
-            reason = failure_reason(outcome, folders["submitted"])
+            reason = failure_reason(outcome, origin)
             return replace(base, reason=reason, submitted=submitted, timestamp=timestamp,
                             autograded=read_tree(folders["autograded"]),
                             seconds=time.perf_counter() - start)  # fmt: skip
@@ -194,7 +195,7 @@ class Autograder:
         common = {"submitted": submitted, "timestamp": timestamp, "grades": grades,
                   "autograded": autograded, "worker": os.uname().nodename}  # fmt: skip
         if not feedback.get("success"):
-            why = failure_reason(feedback, folders["submitted"])
+            why = failure_reason(feedback, origin)
             reason = f"graded, but feedback failed: {why}"
             return replace(base, reason=reason, seconds=time.perf_counter() - start, **common)
         return replace(base, ok=True, feedback=read_tree(folders["feedback"]),

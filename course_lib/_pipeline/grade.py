@@ -135,13 +135,15 @@ def _tasks(
     """One task per planned submission, its files read when the task is handed out."""
     ignore = list(settings.config.CourseDirectory.get("ignore", []))
     for item in planned:
-        files = read_tree(settings.submission_dir(item.student, item.assignment), ignore)
+        folder = settings.submission_dir(item.student, item.assignment)
+        files = read_tree(folder, ignore)
         yield GradingTask(
             assignment=item.assignment,
             student=item.student,
             files=files,
             submission_hash=tree_digest(files),
             bundle_digest=digests[item.assignment],
+            origin=str(folder),
         )
 
 

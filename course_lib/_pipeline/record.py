@@ -18,9 +18,12 @@ already recorded in this run is ignored.
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import shutil
+import sys
 import threading
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
@@ -124,6 +127,11 @@ class Recorder:
         ]
 
     def __enter__(self) -> Recorder:
+        # nbgrader's add_submission trips SQLAlchemy's "not in session" warning (harmless,
+        # and hidden inside nbgrader's own autograde, which ignores warnings).
+        self._warnings = warnings.catch_warnings()
+        self._warnings.__enter__()
+        warnings.filterwarnings("ignore", message=r"Object of type <Submitted\w+> not in session")
         for thread in self._threads:
             thread.start()
         return self
@@ -151,6 +159,7 @@ class Recorder:
             self._queue.put(_DONE)
         for thread in self._threads:
             thread.join()
+        self._warnings.__exit__(None, None, None)
 
     def _open(self) -> Gradebook:
         return retry_transient(lambda: Gradebook(self.settings.db_url, self.settings.course_id))
@@ -159,8 +168,8 @@ class Recorder:
         gradebook: Gradebook | None = None
         opening_error = ""
         late = AssignLatePenalties(config=self.settings.config)
-        late.init_plugin()
         try:
+            late.init_plugin()
             gradebook = self._open()
         except Exception as error:
             opening_error = (
@@ -172,7 +181,10 @@ class Recorder:
                 outcome = self._record(gradebook, late, result, opening_error)
                 with self._lock:
                     self.outcomes.append(outcome)
-                    self.on_recorded(outcome)
+                    try:
+                        self.on_recorded(outcome)
+                    except Exception as error:  # the display; the thread must drain the queue
+                        print(f"warning: progress display failed: {error}", file=sys.stderr)
         finally:
             if gradebook is not None:
                 gradebook.close()
@@ -199,7 +211,8 @@ class Recorder:
             )
         except Exception as error:
             if gradebook is not None:
-                gradebook.db.rollback()
+                with contextlib.suppress(Exception):
+                    gradebook.db.rollback()
             ok = False
             reason = f"graded, but not recorded: {type(error).__name__}: {error}".splitlines()[0]
         return GradeOutcome(

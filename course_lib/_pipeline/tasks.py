@@ -32,14 +32,16 @@ class WorkerOptions:
 
 @dataclass(frozen=True)
 class GradingTask:
-    """One submission to grade: its folder's files and the digest of its assignment's bundle
-    (:class:`course_lib._pipeline.bundle.AssignmentBundle`)."""
+    """One submission to grade: its folder's files, the digest of its assignment's bundle
+    (:class:`course_lib._pipeline.bundle.AssignmentBundle`) and, for messages, where the
+    folder is on the coordinator (``origin``)."""
 
     assignment: str
     student: str
     files: FileTree
     submission_hash: str
     bundle_digest: str
+    origin: str = ""
 
     @property
     def key(self) -> tuple[str, str]:

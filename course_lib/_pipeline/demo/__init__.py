@@ -154,10 +154,10 @@ def run_demo(
     ).outcomes
     grades = export_grades(settings, chosen)
     failed = [outcome for outcome in outcomes if not outcome.ok]
-    expected = [o for o in failed if (o.assignment, o.student) in expected_failures]
+    as_expected = [o for o in failed if (o.assignment, o.student) in expected_failures]
     say(
         f"      graded {len(outcomes) - len(failed)}, not gradable {len(failed)} "
-        f"({len(expected)} of them as expected: broken on purpose; each recorded with its "
+        f"({len(as_expected)} of them as expected: broken on purpose; each recorded with its "
         f"reason); grades: {grades}"
     )
     say("[4/5] report: item analysis")
