@@ -17,6 +17,7 @@ compared (:mod:`course_lib._pipeline.settings` stops when they differ).
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,11 +64,13 @@ class CourseConfig:
     files: tuple[ConfigFile, ...]
 
     def merged(self, scope: str | None = None) -> Config:
-        """The files merged in order (only those of ``scope`` when given)."""
+        """The files merged in order (only those of ``scope`` when given); the files' own
+        configs are left as they were (``Config.merge`` adopts a section it lacks, so each is
+        merged as a copy)."""
         result = Config()
         for file in self.files:
             if scope is None or file.scope == scope:
-                result.merge(file.config)
+                result.merge(copy.deepcopy(file.config))
         return result
 
     def value(self, section: str, name: str, scope: str | None = None) -> tuple[Any, Path | None]:
