@@ -10,6 +10,8 @@ worker's life, nbgrader's autograde in a private course, sandboxed and key-blind
 workers with one thread each (``dask worker ADDRESS --nthreads 1 --nworkers N``): a worker
 process grades one submission at a time.
 
+Each bundle is on every worker, so a dying worker loses no input; a task the scheduler
+cancels anyway (every copy of its bundle lost) is sent again with the bundle scattered anew.
 Dask runs a task again elsewhere when its worker dies; the coordinator records each
 submission once (:class:`course_lib._pipeline.record.Recorder`). A task that still fails
 (``KilledWorker`` after ``distributed.scheduler.allowed-failures`` deaths) is reported as not
@@ -21,6 +23,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import CancelledError
+from typing import Any
 
 from distributed import Client, as_completed
 
@@ -29,10 +33,19 @@ from course_lib._pipeline.bundle import AssignmentBundle
 from course_lib._pipeline.errors import PipelineError
 from course_lib._pipeline.tasks import GradingResult, GradingTask, WorkerOptions, failed_result
 
-__all__ = ["CONNECT_TIMEOUT", "cluster_results", "connect"]
+__all__ = ["CONNECT_TIMEOUT", "RESUBMITS", "cluster_results", "connect"]
+
+RESUBMITS = 3
+"""Times a task cancelled by the scheduler (its bundle lost with dead workers) is sent again,
+with its bundle scattered anew."""
 
 CONNECT_TIMEOUT = 30.0
 """Seconds to reach the scheduler, and to wait for its first worker."""
+
+
+def _scatter(client: Client, bundle: AssignmentBundle) -> Any:
+    """``bundle`` sent to every worker (a copy on each: one dying loses none of it)."""
+    return client.scatter(bundle, broadcast=True, hash=False)  # type: ignore[no-untyped-call]
 
 
 def connect(address: str) -> Client:
@@ -68,33 +81,45 @@ def cluster_results(
     run = uuid.uuid4().hex[:8]
     with connect(address) as client:
         window = 2 * max(1, sum(client.nthreads().values())) + 2
-        scattered = {digest: client.scatter(bundle) for digest, bundle in bundles.items()}
+        scattered = {digest: _scatter(client, bundle) for digest, bundle in bundles.items()}
         source = iter(tasks)
         pending: dict[str, GradingTask] = {}
-        completed = as_completed()  # type: ignore[no-untyped-call]
+        tries: dict[tuple[str, str], int] = {}
+        completed = as_completed(loop=client.loop)  # type: ignore[no-untyped-call]
+
+        def send(task: GradingTask) -> None:
+            tries[task.key] = tries.get(task.key, 0) + 1
+            key = f"pmcourse-grade-{run}-{tries[task.key]}-{task.assignment}-{task.student}"
+            future = client.submit(
+                grade_in_this_process,
+                task,
+                scattered[task.bundle_digest],
+                options,
+                key=key,
+                pure=False,
+            )
+            pending[key] = task
+            completed.add(future)  # type: ignore[no-untyped-call]
 
         def submit() -> None:
             while len(pending) < window:
                 task = next(source, None)
                 if task is None:
                     return
-                key = f"pmcourse-grade-{run}-{task.assignment}-{task.student}"
-                future = client.submit(
-                    grade_in_this_process,
-                    task,
-                    scattered[task.bundle_digest],
-                    options,
-                    key=key,
-                    pure=False,
-                )
-                pending[key] = task
-                completed.add(future)  # type: ignore[no-untyped-call]
+                send(task)
 
         submit()
         for future in completed:
             task = pending.pop(future.key)
             try:
                 result = future.result()
+            except CancelledError as error:  # its bundle was lost with the workers holding it
+                future.release()
+                if tries[task.key] <= RESUBMITS:
+                    scattered[task.bundle_digest] = _scatter(client, bundles[task.bundle_digest])
+                    send(task)
+                    continue
+                result = failed_result(task, f"on the Dask cluster: cancelled: {error}")
             except Exception as error:  # KilledWorker, a worker without the package, ...
                 reason = f"on the Dask cluster: {type(error).__name__}: {error}"
                 result = failed_result(task, reason)
