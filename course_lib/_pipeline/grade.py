@@ -154,6 +154,7 @@ def _results(
     options: WorkerOptions,
     workers: int,
     scheduler: str,
+    recorder: Recorder,
 ) -> Iterator[GradingResult]:
     if scheduler:
         # Imported here, not at the top: Dask's import costs seconds that local runs skip.
@@ -162,7 +163,7 @@ def _results(
         return cluster_results(scheduler, tasks, bundles, options)
     worker_log = settings.reports_dir / "grading_workers.log"
     worker_log.write_text("")
-    return local_results(tasks, bundles, options, workers, str(worker_log))
+    return local_results(tasks, bundles, options, workers, str(worker_log), recorder.paused)
 
 
 def grade_cohort(
@@ -221,7 +222,9 @@ def grade_cohort(
                 tasks = _tasks(settings, to_grade, digests)
                 by_digest = {bundle.digest: bundle for bundle in bundles.values()}
                 with recorder:
-                    for result in _results(settings, tasks, by_digest, options, count, scheduler):
+                    for result in _results(
+                        settings, tasks, by_digest, options, count, scheduler, recorder
+                    ):
                         recorder.record(result)
         finally:
             # What was recorded is logged even when the run is interrupted.

@@ -10,11 +10,13 @@ lost are graded again (each is recorded once, by the coordinator).
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import AbstractContextManager, nullcontext
 from multiprocessing import get_context
 from typing import Any
 
@@ -53,8 +55,12 @@ def local_results(
     options: WorkerOptions,
     workers: int,
     worker_log: str,
+    fork_guard: Callable[[], AbstractContextManager[object]] = nullcontext,
 ) -> Iterator[GradingResult]:
-    """Grade ``tasks`` in ``workers`` forked processes; yield each result as it comes."""
+    """Grade ``tasks`` in ``workers`` forked processes; yield each result as it comes.
+
+    The workers are forked inside ``fork_guard()`` (the recorder's pause: no other thread of
+    this process may hold a lock when it forks)."""
     context = get_context("fork")
     window = 2 * workers
     waiting: deque[GradingTask] = deque()
@@ -62,9 +68,12 @@ def local_results(
     restarts = 0
 
     def start() -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(
+        pool = ProcessPoolExecutor(
             workers, context, initializer=_init_worker, initargs=(options, worker_log, bundles)
         )
+        with fork_guard():
+            pool.submit(os.getpid).result()  # a fork pool starts all its workers at once
+        return pool
 
     executor = start()
     pending: dict[Future[GradingResult], GradingTask] = {}

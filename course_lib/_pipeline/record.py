@@ -24,7 +24,7 @@ import shutil
 import sys
 import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -121,6 +121,11 @@ class Recorder:
         self._queue: queue.Queue[GradingResult | None] = queue.Queue(maxsize=8 * self.connections)
         self._lock = threading.Lock()
         self._seen: set[tuple[str, str]] = set()
+        # Forking while a recorder thread is inside an import or a library lock leaves that
+        # lock held forever in the child: pools fork only while the recorders are paused.
+        self._state = threading.Condition()
+        self._working = 0
+        self._paused = False
         self._threads = [
             threading.Thread(target=self._run, name=f"pmcourse-recorder-{index}", daemon=True)
             for index in range(self.connections)
@@ -161,6 +166,32 @@ class Recorder:
             thread.join()
         self._warnings.__exit__(None, None, None)
 
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        """No recorder thread works inside this block (it waits for those working to finish):
+        the moment to fork worker processes."""
+        with self._state:
+            self._paused = True
+            self._state.wait_for(lambda: self._working == 0)
+        try:
+            yield
+        finally:
+            with self._state:
+                self._paused = False
+                self._state.notify_all()
+
+    @contextlib.contextmanager
+    def _working_block(self) -> Iterator[None]:
+        with self._state:
+            self._state.wait_for(lambda: not self._paused)
+            self._working += 1
+        try:
+            yield
+        finally:
+            with self._state:
+                self._working -= 1
+                self._state.notify_all()
+
     def _open(self) -> Gradebook:
         return retry_transient(lambda: Gradebook(self.settings.db_url, self.settings.course_id))
 
@@ -169,8 +200,9 @@ class Recorder:
         opening_error = ""
         late = AssignLatePenalties(config=self.settings.config)
         try:
-            late.init_plugin()
-            gradebook = self._open()
+            with self._working_block():
+                late.init_plugin()
+                gradebook = self._open()
         except Exception as error:
             opening_error = (
                 f"cannot open the gradebook {shown_url(self.settings.db_url)}: "
@@ -178,7 +210,8 @@ class Recorder:
             )
         try:
             while (result := self._queue.get()) is not _DONE:
-                outcome = self._record(gradebook, late, result, opening_error)
+                with self._working_block():
+                    outcome = self._record(gradebook, late, result, opening_error)
                 with self._lock:
                     self.outcomes.append(outcome)
                     try:
