@@ -6,16 +6,13 @@ Every loader returns a fresh DataFrame indexed by id. A malformed file raises
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
-from pathlib import Path
 
 import pandas as pd
+
+from course_lib._schema import Column, ContentError, PathLike, Schema, parse_table
 
 __all__ = [
     "VOCABULARIES",
@@ -30,8 +27,6 @@ __all__ = [
     "load_vocabulary",
 ]
 
-PathLike = str | Path
-
 #: Vocabulary name -> CSV file. Each file has id, label, definition, aliases.
 VOCABULARIES: dict[str, str] = {
     "roles": "roles.csv",
@@ -39,33 +34,6 @@ VOCABULARIES: dict[str, str] = {
     "corners": "corners.csv",
     "blackblot_roles": "blackblot_roles.csv",
 }
-
-_ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
-_BOOLEANS = {"true": True, "false": False}
-
-
-class ContentError(ValueError):
-    """A content file is missing, malformed or inconsistent."""
-
-
-@dataclass(frozen=True)
-class _Column:
-    """How one column of a content file is checked."""
-
-    name: str
-    required: bool = True
-    allowed: Callable[[], Iterable[str]] | None = None
-    kind: str = "text"  # text | id | int | bool | list
-
-
-@dataclass(frozen=True)
-class _Schema:
-    """The columns of one content file and how its rows are identified."""
-
-    file: str
-    columns: tuple[_Column, ...]
-    index: str = "id"
-    checks: tuple[Callable[[pd.DataFrame, str], None], ...] = field(default=())
 
 
 def _vocabulary_ids(name: str) -> Callable[[], Iterable[str]]:
@@ -97,10 +65,10 @@ def _check_source_keys(frame: pd.DataFrame, file: str) -> None:
 
 
 _VOCABULARY_COLUMNS = (
-    _Column("id", kind="id"),
-    _Column("label"),
-    _Column("definition"),
-    _Column("aliases", required=False, kind="list"),
+    Column("id", kind="id"),
+    Column("label"),
+    Column("definition"),
+    Column("aliases", required=False, kind="list"),
 )
 
 
@@ -183,210 +151,118 @@ def _check_task_basis(frame: pd.DataFrame, file: str) -> None:
             )
 
 
-_SCHEMAS: dict[str, _Schema] = {
-    "roles": _Schema(
+_SCHEMAS: dict[str, Schema] = {
+    "roles": Schema(
         "roles.csv",
-        (*_VOCABULARY_COLUMNS, _Column("horizons", required=False, kind="list")),
+        (*_VOCABULARY_COLUMNS, Column("horizons", required=False, kind="list")),
         checks=(_list_values_in("horizons", "horizons"),),
     ),
-    "horizons": _Schema("horizons.csv", _VOCABULARY_COLUMNS),
-    "corners": _Schema(
-        "corners.csv", (*_VOCABULARY_COLUMNS, _Column("titles", required=False, kind="list"))
+    "horizons": Schema("horizons.csv", _VOCABULARY_COLUMNS),
+    "corners": Schema(
+        "corners.csv", (*_VOCABULARY_COLUMNS, Column("titles", required=False, kind="list"))
     ),
-    "blackblot_roles": _Schema(
+    "blackblot_roles": Schema(
         "blackblot_roles.csv",
         (
             *_VOCABULARY_COLUMNS,
-            _Column("kind", allowed=lambda: ("strategic", "tactical", "outside")),
-            _Column("in_product_management", kind="bool"),
-            _Column("course_role", allowed=_vocabulary_ids("roles")),
-            _Column("owns", kind="list"),
+            Column("kind", allowed=lambda: ("strategic", "tactical", "outside")),
+            Column("in_product_management", kind="bool"),
+            Column("course_role", allowed=_vocabulary_ids("roles")),
+            Column("owns", kind="list"),
         ),
     ),
-    "pragmatic_columns": _Schema(
+    "pragmatic_columns": Schema(
         "pragmatic_columns.csv",
         (
-            _Column("id", kind="id"),
-            _Column("label"),
-            _Column("position", kind="int"),
-            _Column("side", allowed=lambda: ("strategic", "tactical")),
-            _Column("name_current"),
+            Column("id", kind="id"),
+            Column("label"),
+            Column("position", kind="int"),
+            Column("side", allowed=lambda: ("strategic", "tactical")),
+            Column("name_current"),
         ),
     ),
-    "pragmatic_grid": _Schema(
+    "pragmatic_grid": Schema(
         "pragmatic_grid.csv",
         (
-            _Column("id", kind="id"),
-            _Column("name"),
-            _Column("column", allowed=_column_ids),
-            _Column("position", kind="int"),
-            _Column("side", allowed=lambda: ("strategic", "tactical")),
-            _Column("role", allowed=lambda: ("product_management", "product_marketing")),
-            _Column("role_basis", allowed=lambda: ("reading", "inferred")),
-            _Column("name_2009"),
-            _Column("name_current"),
+            Column("id", kind="id"),
+            Column("name"),
+            Column("column", allowed=_column_ids),
+            Column("position", kind="int"),
+            Column("side", allowed=lambda: ("strategic", "tactical")),
+            Column("role", allowed=lambda: ("product_management", "product_marketing")),
+            Column("role_basis", allowed=lambda: ("reading", "inferred")),
+            Column("name_2009"),
+            Column("name_current"),
         ),
         checks=(_check_grid,),
     ),
-    "definition_chain": _Schema(
+    "definition_chain": Schema(
         "definition_chain.csv",
         (
-            _Column("step", kind="int"),
-            _Column("document"),
-            _Column("abbreviation", required=False),
-            _Column("question"),
-            _Column("owner"),
-            _Column("in_product_management", kind="bool"),
+            Column("step", kind="int"),
+            Column("document"),
+            Column("abbreviation", required=False),
+            Column("question"),
+            Column("owner"),
+            Column("in_product_management", kind="bool"),
         ),
         index="step",
     ),
-    "kpis": _Schema(
+    "kpis": Schema(
         "kpis.csv",
         (
-            _Column("id", kind="id"),
-            _Column("kpi"),
-            _Column("role", allowed=_vocabulary_ids("roles")),
-            _Column("measures"),
-            _Column("source", allowed=_source_keys),
+            Column("id", kind="id"),
+            Column("kpi"),
+            Column("role", allowed=_vocabulary_ids("roles")),
+            Column("measures"),
+            Column("source", allowed=_source_keys),
         ),
     ),
-    "traits": _Schema(
+    "traits": Schema(
         "traits.csv",
         (
-            _Column("id", kind="id"),
-            _Column("trait"),
-            _Column("role", allowed=_vocabulary_ids("roles")),
-            _Column("source", allowed=_source_keys),
+            Column("id", kind="id"),
+            Column("trait"),
+            Column("role", allowed=_vocabulary_ids("roles")),
+            Column("source", allowed=_source_keys),
         ),
     ),
-    "sources": _Schema(
+    "sources": Schema(
         "sources.csv",
         (
-            _Column("key"),
-            _Column("kind", allowed=lambda: ("article", "framework", "book", "survey", "practice")),
-            _Column("title"),
-            _Column("author", required=False),
-            _Column("publisher"),
-            _Column("year", required=False),
-            _Column("url", required=False),
-            _Column("cited_for"),
+            Column("key"),
+            Column("kind", allowed=lambda: ("article", "framework", "book", "survey", "practice")),
+            Column("title"),
+            Column("author", required=False),
+            Column("publisher"),
+            Column("year", required=False),
+            Column("url", required=False),
+            Column("cited_for"),
         ),
         index="key",
         checks=(_check_source_keys,),
     ),
-    "tasks": _Schema(
+    "tasks": Schema(
         "tasks.csv",
         (
-            _Column("id", kind="id"),
-            _Column("title"),
-            _Column("description"),
-            _Column("source", allowed=_source_keys),
-            _Column("horizon", allowed=_vocabulary_ids("horizons")),
-            _Column("pragmatic_box", required=False, allowed=_grid_ids),
-            _Column("pragmatic_role", allowed=_vocabulary_ids("roles")),
-            _Column("pragmatic_basis", allowed=lambda: _BASES),
-            _Column("blackblot_owner", allowed=_vocabulary_ids("blackblot_roles")),
-            _Column("corner", allowed=_vocabulary_ids("corners")),
-            _Column("pragmatic_explanation"),
-            _Column("blackblot_explanation"),
-            _Column("horizon_explanation"),
-            _Column("corner_explanation"),
+            Column("id", kind="id"),
+            Column("title"),
+            Column("description"),
+            Column("source", allowed=_source_keys),
+            Column("horizon", allowed=_vocabulary_ids("horizons")),
+            Column("pragmatic_box", required=False, allowed=_grid_ids),
+            Column("pragmatic_role", allowed=_vocabulary_ids("roles")),
+            Column("pragmatic_basis", allowed=lambda: _BASES),
+            Column("blackblot_owner", allowed=_vocabulary_ids("blackblot_roles")),
+            Column("corner", allowed=_vocabulary_ids("corners")),
+            Column("pragmatic_explanation"),
+            Column("blackblot_explanation"),
+            Column("horizon_explanation"),
+            Column("corner_explanation"),
         ),
         checks=(_check_task_boxes, _check_task_basis),
     ),
 }
-
-
-def _read_text(file: str, path: PathLike | None) -> tuple[str, str]:
-    """Return (name to show in errors, text) for a bundled file or a given path."""
-    if path is None:
-        resource = resources.files("course_lib").joinpath("data", file)
-        try:
-            return f"course_lib/data/{file}", resource.read_text(encoding="utf-8")
-        except FileNotFoundError as error:
-            raise ContentError(
-                f"course_lib/data/{file} is missing from the installed package; "
-                "reinstall it (pip install --force-reinstall pm-vs-pmm-course)"
-            ) from error
-    shown = str(path)
-    try:
-        return shown, Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError as error:
-        raise ContentError(f"{shown}: no such file; check the path") from error
-    except UnicodeDecodeError as error:
-        raise ContentError(f"{shown}: not UTF-8 text ({error}); save it as UTF-8") from error
-
-
-def _parse(schema: _Schema, path: PathLike | None) -> pd.DataFrame:
-    shown, text = _read_text(schema.file, path)
-    rows = list(csv.reader(io.StringIO(text)))
-    if not rows:
-        raise ContentError(f"{shown}: the file is empty; it needs a header line")
-    header = [name.strip() for name in rows[0]]
-    missing = [c.name for c in schema.columns if c.required and c.name not in header]
-    if missing:
-        raise ContentError(
-            f"{shown}: line 1 (header) lacks column(s) {', '.join(map(repr, missing))}; "
-            f"the header must name {', '.join(c.name for c in schema.columns)}"
-        )
-    records: list[dict[str, object]] = []
-    seen: dict[object, int] = {}
-    for line, raw in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in raw):
-            continue
-        if len(raw) != len(header):
-            raise ContentError(
-                f"{shown}: line {line} has {len(raw)} fields but the header has {len(header)}; "
-                "quote any value that contains a comma"
-            )
-        cells = dict(zip(header, (cell.strip() for cell in raw), strict=True))
-        cells.update({c.name: "" for c in schema.columns if c.name not in header})
-        record: dict[str, object] = {}
-        for column in schema.columns:
-            record[column.name] = _convert(column, cells[column.name], shown, line)
-        key = record[schema.index]
-        if key in seen:
-            raise ContentError(
-                f"{shown}: line {line}, column {schema.index!r}: duplicate id {key!r} "
-                f"(first on line {seen[key]}); every id must be unique"
-            )
-        seen[key] = line
-        records.append(record)
-    frame = pd.DataFrame.from_records(records, columns=[c.name for c in schema.columns])
-    frame = frame.set_index(schema.index)
-    for check in schema.checks:
-        check(frame, shown)
-    return frame
-
-
-def _convert(column: _Column, value: str, shown: str, line: int) -> object:
-    where = f"{shown}: line {line}, column {column.name!r}"
-    if not value:
-        if column.required:
-            raise ContentError(f"{where}: empty value; this column must be filled in")
-        return [] if column.kind == "list" else ""
-    if column.kind == "id" and not _ID_PATTERN.match(value):
-        raise ContentError(
-            f"{where}: {value!r} is not a valid id; use lowercase letters, digits and underscores"
-        )
-    if column.kind == "int":
-        try:
-            return int(value)
-        except ValueError:
-            raise ContentError(f"{where}: {value!r} is not a whole number") from None
-    if column.kind == "bool":
-        if value.lower() not in _BOOLEANS:
-            raise ContentError(f"{where}: {value!r} is not true or false")
-        return _BOOLEANS[value.lower()]
-    if column.kind == "list":
-        return [item.strip() for item in value.split("|") if item.strip()]
-    if column.allowed is not None:
-        allowed = list(column.allowed())
-        if value not in allowed:
-            raise ContentError(
-                f"{where}: unknown value {value!r}; expected one of: {', '.join(allowed)}"
-            )
-    return value
 
 
 @cache
@@ -395,13 +271,13 @@ def cached_table(name: str) -> pd.DataFrame:
 
     Callers must not modify it; the public loaders hand out copies.
     """
-    return _parse(_SCHEMAS[name], None)
+    return parse_table(_SCHEMAS[name], None)
 
 
 def _load(name: str, path: PathLike | None) -> pd.DataFrame:
     if path is None:
         return cached_table(name).copy(deep=True)
-    return _parse(_SCHEMAS[name], path)
+    return parse_table(_SCHEMAS[name], path)
 
 
 def load_tasks(path: PathLike | None = None) -> pd.DataFrame:
