@@ -12,6 +12,7 @@ from functools import cache
 
 import pandas as pd
 
+from course_lib._raci.rules import ACCOUNTABLE, LETTERS, row_problems
 from course_lib._schema import Column, ContentError, PathLike, Schema, parse_table
 
 __all__ = [
@@ -19,9 +20,11 @@ __all__ = [
     "ContentError",
     "cached_table",
     "load_blackblot_roles",
+    "load_decision_failures",
     "load_definition_chain",
     "load_pragmatic_columns",
     "load_pragmatic_grid",
+    "load_raci",
     "load_sources",
     "load_tasks",
     "load_vocabulary",
@@ -33,6 +36,8 @@ VOCABULARIES: dict[str, str] = {
     "horizons": "horizons.csv",
     "corners": "corners.csv",
     "blackblot_roles": "blackblot_roles.csv",
+    "raci_roles": "raci_roles.csv",
+    "raci_letters": "raci_letters.csv",
 }
 
 
@@ -42,6 +47,10 @@ def _vocabulary_ids(name: str) -> Callable[[], Iterable[str]]:
 
 def _grid_ids() -> Iterable[str]:
     return cached_table("pragmatic_grid").index
+
+
+def _task_ids() -> Iterable[str]:
+    return cached_table("tasks").index
 
 
 def _column_ids() -> Iterable[str]:
@@ -148,6 +157,42 @@ def _check_task_basis(frame: pd.DataFrame, file: str) -> None:
             raise ContentError(
                 f"{where}: 'article', but source {row['source']!r} is a {kinds[row['source']]}; "
                 "cite the article that makes the call, or use 'course'"
+            )
+
+
+def _check_raci_letters(frame: pd.DataFrame, file: str) -> None:
+    if tuple(frame.index) != LETTERS:
+        raise ContentError(
+            f"{file}: the letters are {', '.join(map(str, frame.index))}; list exactly "
+            f"{', '.join(LETTERS)}, one per line, in this order"
+        )
+
+
+def _check_raci(frame: pd.DataFrame, file: str) -> None:
+    """Every task has one row per RACI role, its letters follow the rules, and its A is the
+    role the course's Pragmatic partition gives the task in ``tasks.csv``."""
+    roles = list(cached_table("raci_roles").index)
+    catalog = cached_table("tasks")
+    lines = {cell: line for line, cell in enumerate(frame.index, start=2)}
+    for task in dict.fromkeys(task for task, _ in frame.index):
+        row = frame.loc[task, "letter"]
+        where = f"{file}: line {lines[(task, row.index[0])]} (task {task!r})"
+        missing = [role for role in roles if role not in row.index]
+        if missing:
+            raise ContentError(
+                f"{where}: no row for role(s) {', '.join(missing)}; give every task one row "
+                f"per role ({', '.join(roles)}), with an empty letter where it is not involved"
+            )
+        problems = row_problems({str(role): str(letter) for role, letter in row.items()})
+        if problems:
+            raise ContentError(f"{where}, column 'letter': {problems[0]}")
+        accountable = str(row[row == ACCOUNTABLE].index[0])
+        pragmatic = catalog.at[task, "pragmatic_role"]
+        if pragmatic in roles and accountable != pragmatic:
+            raise ContentError(
+                f"{file}: line {lines[(task, accountable)]} (task {task!r}), column 'letter': "
+                f"the A is on {accountable!r}, but the course's Pragmatic partition gives the "
+                f"task to {pragmatic!r} (tasks.csv); move the A to {pragmatic!r}"
             )
 
 
@@ -262,6 +307,35 @@ _SCHEMAS: dict[str, Schema] = {
         ),
         checks=(_check_task_boxes, _check_task_basis),
     ),
+    "raci_roles": Schema("raci_roles.csv", (*_VOCABULARY_COLUMNS, Column("short")), checks=()),
+    "raci_letters": Schema(
+        "raci_letters.csv",
+        (Column("id", allowed=lambda: LETTERS), *_VOCABULARY_COLUMNS[1:]),
+        checks=(_check_raci_letters,),
+    ),
+    "raci": Schema(
+        "raci.csv",
+        (
+            Column("task", allowed=_task_ids),
+            Column("role", allowed=_vocabulary_ids("raci_roles")),
+            Column("letter", required=False, allowed=_vocabulary_ids("raci_letters")),
+            Column("reason"),
+            Column("source", allowed=_source_keys),
+        ),
+        index=("task", "role"),
+        checks=(_check_raci,),
+    ),
+    "decision_failures": Schema(
+        "decision_failures.csv",
+        (
+            Column("id", kind="id"),
+            Column("name"),
+            Column("source", allowed=_source_keys),
+            Column("what_happens"),
+            Column("in_the_matrix"),
+            Column("remedy"),
+        ),
+    ),
 }
 
 
@@ -328,3 +402,18 @@ def load_vocabulary(name: str, path: PathLike | None = None) -> pd.DataFrame:
     if name not in VOCABULARIES:
         raise ValueError(f"unknown vocabulary {name!r}; expected one of: {', '.join(VOCABULARIES)}")
     return _load(name, path)
+
+
+def load_raci(path: PathLike | None = None) -> pd.DataFrame:
+    """Return the course's RACI key of contested tasks, one row per task and RACI role.
+
+    Indexed by (task, role); ``letter`` is R, A, C, I or "" (not involved), with the
+    ``reason`` for it and its ``source`` key. Tasks are ids of :func:`load_tasks`.
+    """
+    return _load("raci", path)
+
+
+def load_decision_failures(path: PathLike | None = None) -> pd.DataFrame:
+    """Return the failure modes of decision rights the articles describe, with their source,
+    what happens, how each shows in a RACI matrix and the remedy."""
+    return _load("decision_failures", path)

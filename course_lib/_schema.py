@@ -41,11 +41,15 @@ class Column:
 
 @dataclass(frozen=True)
 class Schema:
-    """The columns of one content file and how its rows are identified."""
+    """The columns of one content file and how its rows are identified.
+
+    ``index`` names the column whose values identify a row, or a tuple of columns whose values
+    together do (the table is then indexed by a MultiIndex).
+    """
 
     file: str
     columns: tuple[Column, ...]
-    index: str = "id"
+    index: str | tuple[str, ...] = "id"
     checks: tuple[Callable[[pd.DataFrame, str], None], ...] = field(default=())
 
 
@@ -100,16 +104,18 @@ def parse_table(schema: Schema, path: PathLike | None) -> pd.DataFrame:
         record: dict[str, object] = {}
         for column in schema.columns:
             record[column.name] = _convert_cell(column, cells[column.name], shown, line)
-        key = record[schema.index]
+        names = (schema.index,) if isinstance(schema.index, str) else schema.index
+        key = tuple(record[name] for name in names)
         if key in seen:
+            shown_key = key[0] if len(key) == 1 else key
             raise ContentError(
-                f"{shown}: line {line}, column {schema.index!r}: duplicate id {key!r} "
-                f"(first on line {seen[key]}); every id must be unique"
+                f"{shown}: line {line}, column {', '.join(map(repr, names))}: duplicate id "
+                f"{shown_key!r} (first on line {seen[key]}); every id must be unique"
             )
         seen[key] = line
         records.append(record)
     frame = pd.DataFrame.from_records(records, columns=[c.name for c in schema.columns])
-    frame = frame.set_index(schema.index)
+    frame = frame.set_index(schema.index if isinstance(schema.index, str) else list(schema.index))
     for check in schema.checks:
         check(frame, shown)
     return frame

@@ -38,6 +38,7 @@ COLUMN_KINDS: dict[str, str] = {
     "corner": "corner",
     "blackblot_owner": "blackblot_role",
     "owner": "blackblot_role",
+    "raci_role": "raci_role",
 }
 _HEADINGS: dict[str, str] = {
     "id": "ID",
