@@ -49,6 +49,7 @@ _HEADINGS: dict[str, str] = {
     "owner_label": "Owner",
     "blackblot_owner": "Blackblot owner",
     "in_product_management": "In product management",
+    "raci_role": "Role",
 }
 _CELL = "vertical-align:top;padding:4px 8px;white-space:normal;border-bottom:1px solid"
 

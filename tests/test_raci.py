@@ -57,11 +57,12 @@ def test_every_a_follows_the_course_pragmatic_partition_and_blackblot_differs_on
     differ = frameworks[~frameworks["agree"]]
     assert {"set_price_strategy", "analyze_competitive_landscape"} <= set(differ.index)
     assert frameworks.at["evangelize_product", "blackblot"] == "product_management"
-    # the reason of a disputed A says what Blackblot would do
+    # where they differ, Blackblot's accountable role does the work (R), and the reason of the
+    # A says what Blackblot would do
     key = load_raci()
     for task in differ.index:
-        a_role = accountable[task]
-        assert "Blackblot" in key.at[(task, a_role), "reason"], task
+        assert matrix.at[task, frameworks.at[task, "blackblot"]] == "R", task
+        assert "Blackblot" in key.at[(task, accountable[task]), "reason"], task
 
 
 def test_letters_and_roles_are_vocabularies_with_aliases() -> None:
@@ -195,7 +196,7 @@ def test_rule_report_flags_a_new_task_nobody_owns() -> None:
         {"answer_privacy_law_questions": {"PM": "C", "PMM": "C", "marcom": "I", "sales": "I"}}
     )
     row = report.loc["answer_privacy_law_questions"]
-    assert not row["follows_rules"] and row["title"] == "answer_privacy_law_questions"
+    assert not row["follows_rules"] and row["title"] == "Answer privacy law questions"
     assert [p.split(":")[0] for p in row["problems"]] == ["no A", "no R"]
 
 

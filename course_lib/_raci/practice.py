@@ -86,7 +86,12 @@ def raci_matrix(tasks: Iterable[str] | None = None, *, titles: bool = False) -> 
 
 def _titles(ids: Sequence[str]) -> list[str]:
     catalog = cached_table("tasks")
-    return [str(catalog.at[task, "title"]) if task in catalog.index else task for task in ids]
+    return [
+        str(catalog.at[task, "title"])
+        if task in catalog.index
+        else task.replace("_", " ").capitalize()
+        for task in ids
+    ]
 
 
 def framework_accountables(tasks: Iterable[str] | None = None) -> pd.DataFrame:
