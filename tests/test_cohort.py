@@ -78,6 +78,39 @@ def test_write_cohort_rejects_unknown_kinds_and_needs_the_release(tmp_path: Path
         write_cohort(tmp_path, "a1_roles", {"s1": "correct"}, seed=1)
 
 
+def test_partial_answers_run_and_score_what_expected_score_says(tmp_path: Path) -> None:
+    """Without nbgrader: each partial answer cell of the literal kinds runs as Python and
+    scores, against the solution's key, the share ``expected_score`` counts on."""
+    import shutil
+
+    from nbgrader_support import ROOT
+
+    from course_lib.grading.keys import read_keys
+    from course_lib.grading.scoring import judge
+
+    for assignment in ("a5_decision_rights", "a1_roles"):
+        spec = SPECS[assignment]
+        shutil.copytree(ROOT / "solutions" / assignment, tmp_path / "solutions" / assignment)
+        shutil.copytree(ROOT / "exercises" / assignment, tmp_path / "exercises" / assignment)
+        write_cohort(tmp_path, assignment, {"p": "partial"}, seed=7)
+        notebook = tmp_path / "submitted" / "p" / assignment / f"{assignment}.ipynb"
+        cells = {
+            cell["metadata"].get("nbgrader", {}).get("grade_id"): "".join(cell["source"])
+            for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+        }
+        keys = read_keys(ROOT / "solutions" / assignment / f"{assignment}.ipynb")
+        total = 0.0
+        for item in spec.items:
+            if not item.autograded:
+                continue
+            namespace: dict[str, object] = {}
+            exec(cells[item.answer_grade_id], namespace)
+            answer = namespace[item.answer_variable]
+            total += item.points * judge(item, answer, keys[item.grade_id].key).fraction
+        assert total == pytest.approx(expected_score(assignment, "partial"))
+        assert 0 < total < spec.autograded_points
+
+
 @pytest.fixture(scope="module")
 def course() -> Iterator[Path]:
     """Every assignment released and its whole cohort autograded in one nbgrader run each."""
