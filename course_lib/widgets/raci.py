@@ -34,8 +34,10 @@ _START_TEXT = (
     "Pick a letter in the cells of each task (leave a role out with \u2013), then press Check."
 )
 _DASH = "\u2013"
-_TASK_WIDTH = "19em"
-_CELL_WIDTH = "7.6em"
+_TASK_WIDTH = "230px"
+_CELL_WIDTH = "126px"
+#: The row's padding and border: the heading row is shifted by as much to line up.
+_ROW_INSET = "9px"
 _STATES = {
     "correct": style.CSS["correct"],
     "wrong": style.CSS["wrong"],
@@ -97,7 +99,7 @@ class RaciBoard(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no type
                     value=BLANK,
                     description=f"{short[role]}:",
                     tooltip=f"{full[role]} on task {number}: {self._titles[task]}",
-                    style={"description_width": "3.2em"},
+                    style={"description_width": "64px"},
                     layout=widgets.Layout(width=_CELL_WIDTH),
                 )
                 picker.add_class(style.CSS["picker"])
@@ -143,9 +145,13 @@ class RaciBoard(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no type
         heading = widgets.HBox(
             [widgets.HTML("", layout=widgets.Layout(width=_TASK_WIDTH))]
             + [
-                widgets.HTML(tag("b", full[role]), layout=widgets.Layout(width=_CELL_WIDTH))
+                widgets.HTML(
+                    tag("b", full[role], style="display:block;text-align:right"),
+                    layout=widgets.Layout(width=_CELL_WIDTH),
+                )
                 for role in self.roles
-            ]
+            ],
+            layout=widgets.Layout(padding=f"0 {_ROW_INSET}"),
         )
         buttons = widgets.HBox(
             [self.check_button, self.show_answer_button, self.reset_button, self.code_button]
@@ -272,7 +278,9 @@ class RaciBoard(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no type
         rules = [f"{WRONG_MARK} {problem}" for problem in problems] or [
             f"{CORRECT_MARK} one A and at least one R"
         ]
-        return join([tag("b", "Rules: " + "; ".join(rules)), *self._reasons(feedback, task)])
+        colour = style.WRONG if problems else style.CORRECT
+        verdict = tag("b", "Rules: " + "; ".join(rules), style=f"color:{colour}")
+        return join([verdict, *self._reasons(feedback, task)])
 
     @staticmethod
     def _reasons(feedback: RaciFeedback, task: str) -> list[Markup]:
@@ -283,7 +291,8 @@ class RaciBoard(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no type
             mark = UNANSWERED_MARK if not answered else CORRECT_MARK if cell.correct else WRONG_MARK
             you = str(cell.your_answer) or _DASH
             text = f"{mark} {names[str(cell.role)]}: you {you}, key {cell.expected}. {cell.reason}"
-            items.append(tag("li", text))
+            colour = {CORRECT_MARK: style.CORRECT, WRONG_MARK: style.WRONG}.get(mark, style.INK)
+            items.append(tag("li", text, style=f"color:{colour}"))
         return [tag("ul", *items, style="margin:2px 0")]
 
     def _show_code(self) -> None:
@@ -295,7 +304,8 @@ class RaciBoard(widgets.VBox):  # type: ignore[misc]  # ipywidgets ships no type
         )
 
     def _mark(self, task: str, states: tuple[str, ...], text: str | Markup) -> None:
-        """Give a row its state classes (the last one sets the colour) and feedback text."""
+        """Give a row its state classes (the last one sets the border's colour and the text's,
+        where the text has none of its own) and its feedback text."""
         card = self.cards[task]
         for css_class in _STATES.values():
             card.remove_class(css_class)
