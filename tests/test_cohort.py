@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from nbgrader_support import generate_all, gradebook_scores, make_course, run_nbgrader
+from nbgrader_support import ROOT, generate_all, gradebook_scores, make_course, run_nbgrader
 
 from course_lib._pipeline.demo.cohort import (
     SUBMISSION_KINDS,
@@ -17,6 +18,8 @@ from course_lib._pipeline.demo.cohort import (
     write_cohort,
 )
 from course_lib.grading.items import assignment_ids, load_assignment_specs
+from course_lib.grading.keys import read_keys
+from course_lib.grading.scoring import judge
 
 ASSIGNMENT_IDS = assignment_ids()
 
@@ -81,13 +84,6 @@ def test_write_cohort_rejects_unknown_kinds_and_needs_the_release(tmp_path: Path
 def test_partial_answers_run_and_score_what_expected_score_says(tmp_path: Path) -> None:
     """Without nbgrader: each partial answer cell of the literal kinds runs as Python and
     scores, against the solution's key, the share ``expected_score`` counts on."""
-    import shutil
-
-    from nbgrader_support import ROOT
-
-    from course_lib.grading.keys import read_keys
-    from course_lib.grading.scoring import judge
-
     for assignment in ("a5_decision_rights", "a1_roles"):
         spec = SPECS[assignment]
         shutil.copytree(ROOT / "solutions" / assignment, tmp_path / "solutions" / assignment)
