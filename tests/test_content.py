@@ -275,7 +275,8 @@ def test_kpis_and_traits_are_validated_content() -> None:
 
 
 def test_kpi_with_unknown_role_is_reported(tmp_path: Path) -> None:
-    from course_lib._content import _SCHEMAS, _parse
+    from course_lib._content import _SCHEMAS
+    from course_lib._schema import parse_table as _parse
 
     text = _bundled("kpis.csv").replace(",product_management,", ",product_mgmt,", 1)
     with pytest.raises(ContentError, match=r"kpis\.csv: line 2, column 'role': unknown value"):
