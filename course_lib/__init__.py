@@ -14,9 +14,11 @@ from course_lib._content import (
     VOCABULARIES,
     ContentError,
     load_blackblot_roles,
+    load_decision_failures,
     load_definition_chain,
     load_pragmatic_columns,
     load_pragmatic_grid,
+    load_raci,
     load_sources,
     load_tasks,
     load_vocabulary,
@@ -24,6 +26,14 @@ from course_lib._content import (
 from course_lib._labels import label_choices, normalize_label
 from course_lib._partitions import SCHEMES, PartitionComparison, compare_partitions, partition
 from course_lib._practice import SortFeedback, check_sort
+from course_lib._raci.feedback import RaciFeedback, check_raci
+from course_lib._raci.practice import (
+    combine_roles,
+    framework_accountables,
+    raci_matrix,
+    role_load,
+    rule_report,
+)
 from course_lib._tables import show_table
 from course_lib.lessons import (
     DISAGREEMENT_KINDS,
@@ -44,6 +54,7 @@ __version__ = "0.1.0"
 # ipywidgets and matplotlib, which a plain `import course_lib` must not load).
 _LAZY: dict[str, str] = {
     "SortingBoard": "course_lib.widgets",
+    "RaciBoard": "course_lib.widgets",
     "role_horizon_view": "course_lib.widgets",
     "plot_pragmatic_grid": "course_lib.plots",
     "plot_horizons": "course_lib.plots",
@@ -52,6 +63,7 @@ _LAZY: dict[str, str] = {
     "plot_blackblot_team": "course_lib.plots",
     "plot_definition_chain": "course_lib.plots",
     "plot_working_together": "course_lib.plots",
+    "plot_raci": "course_lib.plots",
     "check_answer": "course_lib.grading",
 }
 
@@ -61,27 +73,36 @@ __all__ = [
     "ContentError",
     "DISAGREEMENT_KINDS",
     "PartitionComparison",
+    "RaciFeedback",
     "SortFeedback",
     "blackblot_artefacts",
     "check_artefact_owners",
     "check_kpi_owners",
     "check_quiz",
+    "check_raci",
     "check_sort",
     "classify_disagreements",
+    "combine_roles",
     "compare_partitions",
     "disagreement_kind",
+    "framework_accountables",
     "label_choices",
     "load_blackblot_roles",
+    "load_decision_failures",
     "load_definition_chain",
     "load_pragmatic_columns",
     "load_pragmatic_grid",
+    "load_raci",
     "load_sources",
     "load_tasks",
     "load_vocabulary",
     "normalize_label",
     "partition",
+    "raci_matrix",
     "role_kpis",
+    "role_load",
     "role_traits",
+    "rule_report",
     "show_table",
     "tasks_by_label",
     *_LAZY,

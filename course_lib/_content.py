@@ -6,31 +6,29 @@ Every loader returns a fresh DataFrame indexed by id. A malformed file raises
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
-from pathlib import Path
 
 import pandas as pd
+
+from course_lib._raci.rules import ACCOUNTABLE, LETTERS, row_problems
+from course_lib._schema import Column, ContentError, PathLike, Schema, parse_table
 
 __all__ = [
     "VOCABULARIES",
     "ContentError",
     "cached_table",
     "load_blackblot_roles",
+    "load_decision_failures",
     "load_definition_chain",
     "load_pragmatic_columns",
     "load_pragmatic_grid",
+    "load_raci",
     "load_sources",
     "load_tasks",
     "load_vocabulary",
 ]
-
-PathLike = str | Path
 
 #: Vocabulary name -> CSV file. Each file has id, label, definition, aliases.
 VOCABULARIES: dict[str, str] = {
@@ -38,34 +36,9 @@ VOCABULARIES: dict[str, str] = {
     "horizons": "horizons.csv",
     "corners": "corners.csv",
     "blackblot_roles": "blackblot_roles.csv",
+    "raci_roles": "raci_roles.csv",
+    "raci_letters": "raci_letters.csv",
 }
-
-_ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
-_BOOLEANS = {"true": True, "false": False}
-
-
-class ContentError(ValueError):
-    """A content file is missing, malformed or inconsistent."""
-
-
-@dataclass(frozen=True)
-class _Column:
-    """How one column of a content file is checked."""
-
-    name: str
-    required: bool = True
-    allowed: Callable[[], Iterable[str]] | None = None
-    kind: str = "text"  # text | id | int | bool | list
-
-
-@dataclass(frozen=True)
-class _Schema:
-    """The columns of one content file and how its rows are identified."""
-
-    file: str
-    columns: tuple[_Column, ...]
-    index: str = "id"
-    checks: tuple[Callable[[pd.DataFrame, str], None], ...] = field(default=())
 
 
 def _vocabulary_ids(name: str) -> Callable[[], Iterable[str]]:
@@ -74,6 +47,10 @@ def _vocabulary_ids(name: str) -> Callable[[], Iterable[str]]:
 
 def _grid_ids() -> Iterable[str]:
     return cached_table("pragmatic_grid").index
+
+
+def _task_ids() -> Iterable[str]:
+    return cached_table("tasks").index
 
 
 def _column_ids() -> Iterable[str]:
@@ -97,10 +74,10 @@ def _check_source_keys(frame: pd.DataFrame, file: str) -> None:
 
 
 _VOCABULARY_COLUMNS = (
-    _Column("id", kind="id"),
-    _Column("label"),
-    _Column("definition"),
-    _Column("aliases", required=False, kind="list"),
+    Column("id", kind="id"),
+    Column("label"),
+    Column("definition"),
+    Column("aliases", required=False, kind="list"),
 )
 
 
@@ -183,210 +160,183 @@ def _check_task_basis(frame: pd.DataFrame, file: str) -> None:
             )
 
 
-_SCHEMAS: dict[str, _Schema] = {
-    "roles": _Schema(
+def _check_raci_letters(frame: pd.DataFrame, file: str) -> None:
+    if tuple(frame.index) != LETTERS:
+        raise ContentError(
+            f"{file}: the letters are {', '.join(map(str, frame.index))}; list exactly "
+            f"{', '.join(LETTERS)}, one per line, in this order"
+        )
+
+
+def _check_raci(frame: pd.DataFrame, file: str) -> None:
+    """Every task has one row per RACI role, its letters follow the rules, and its A is the
+    role the course's Pragmatic partition gives the task in ``tasks.csv``."""
+    roles = list(cached_table("raci_roles").index)
+    catalog = cached_table("tasks")
+    lines = {cell: line for line, cell in enumerate(frame.index, start=2)}
+    for task in dict.fromkeys(task for task, _ in frame.index):
+        row = frame.loc[task, "letter"]
+        where = f"{file}: line {lines[(task, row.index[0])]} (task {task!r})"
+        missing = [role for role in roles if role not in row.index]
+        if missing:
+            raise ContentError(
+                f"{where}: no row for role(s) {', '.join(missing)}; give every task one row "
+                f"per role ({', '.join(roles)}), with an empty letter where it is not involved"
+            )
+        problems = row_problems({str(role): str(letter) for role, letter in row.items()})
+        if problems:
+            raise ContentError(f"{where}, column 'letter': {problems[0]}")
+        accountable = str(row[row == ACCOUNTABLE].index[0])
+        pragmatic = catalog.at[task, "pragmatic_role"]
+        if pragmatic in roles and accountable != pragmatic:
+            raise ContentError(
+                f"{file}: line {lines[(task, accountable)]} (task {task!r}), column 'letter': "
+                f"the A is on {accountable!r}, but the course's Pragmatic partition gives the "
+                f"task to {pragmatic!r} (tasks.csv); move the A to {pragmatic!r}"
+            )
+
+
+_SCHEMAS: dict[str, Schema] = {
+    "roles": Schema(
         "roles.csv",
-        (*_VOCABULARY_COLUMNS, _Column("horizons", required=False, kind="list")),
+        (*_VOCABULARY_COLUMNS, Column("horizons", required=False, kind="list")),
         checks=(_list_values_in("horizons", "horizons"),),
     ),
-    "horizons": _Schema("horizons.csv", _VOCABULARY_COLUMNS),
-    "corners": _Schema(
-        "corners.csv", (*_VOCABULARY_COLUMNS, _Column("titles", required=False, kind="list"))
+    "horizons": Schema("horizons.csv", _VOCABULARY_COLUMNS),
+    "corners": Schema(
+        "corners.csv", (*_VOCABULARY_COLUMNS, Column("titles", required=False, kind="list"))
     ),
-    "blackblot_roles": _Schema(
+    "blackblot_roles": Schema(
         "blackblot_roles.csv",
         (
             *_VOCABULARY_COLUMNS,
-            _Column("kind", allowed=lambda: ("strategic", "tactical", "outside")),
-            _Column("in_product_management", kind="bool"),
-            _Column("course_role", allowed=_vocabulary_ids("roles")),
-            _Column("owns", kind="list"),
+            Column("kind", allowed=lambda: ("strategic", "tactical", "outside")),
+            Column("in_product_management", kind="bool"),
+            Column("course_role", allowed=_vocabulary_ids("roles")),
+            Column("owns", kind="list"),
         ),
     ),
-    "pragmatic_columns": _Schema(
+    "pragmatic_columns": Schema(
         "pragmatic_columns.csv",
         (
-            _Column("id", kind="id"),
-            _Column("label"),
-            _Column("position", kind="int"),
-            _Column("side", allowed=lambda: ("strategic", "tactical")),
-            _Column("name_current"),
+            Column("id", kind="id"),
+            Column("label"),
+            Column("position", kind="int"),
+            Column("side", allowed=lambda: ("strategic", "tactical")),
+            Column("name_current"),
         ),
     ),
-    "pragmatic_grid": _Schema(
+    "pragmatic_grid": Schema(
         "pragmatic_grid.csv",
         (
-            _Column("id", kind="id"),
-            _Column("name"),
-            _Column("column", allowed=_column_ids),
-            _Column("position", kind="int"),
-            _Column("side", allowed=lambda: ("strategic", "tactical")),
-            _Column("role", allowed=lambda: ("product_management", "product_marketing")),
-            _Column("role_basis", allowed=lambda: ("reading", "inferred")),
-            _Column("name_2009"),
-            _Column("name_current"),
+            Column("id", kind="id"),
+            Column("name"),
+            Column("column", allowed=_column_ids),
+            Column("position", kind="int"),
+            Column("side", allowed=lambda: ("strategic", "tactical")),
+            Column("role", allowed=lambda: ("product_management", "product_marketing")),
+            Column("role_basis", allowed=lambda: ("reading", "inferred")),
+            Column("name_2009"),
+            Column("name_current"),
         ),
         checks=(_check_grid,),
     ),
-    "definition_chain": _Schema(
+    "definition_chain": Schema(
         "definition_chain.csv",
         (
-            _Column("step", kind="int"),
-            _Column("document"),
-            _Column("abbreviation", required=False),
-            _Column("question"),
-            _Column("owner"),
-            _Column("in_product_management", kind="bool"),
+            Column("step", kind="int"),
+            Column("document"),
+            Column("abbreviation", required=False),
+            Column("question"),
+            Column("owner"),
+            Column("in_product_management", kind="bool"),
         ),
         index="step",
     ),
-    "kpis": _Schema(
+    "kpis": Schema(
         "kpis.csv",
         (
-            _Column("id", kind="id"),
-            _Column("kpi"),
-            _Column("role", allowed=_vocabulary_ids("roles")),
-            _Column("measures"),
-            _Column("source", allowed=_source_keys),
+            Column("id", kind="id"),
+            Column("kpi"),
+            Column("role", allowed=_vocabulary_ids("roles")),
+            Column("measures"),
+            Column("source", allowed=_source_keys),
         ),
     ),
-    "traits": _Schema(
+    "traits": Schema(
         "traits.csv",
         (
-            _Column("id", kind="id"),
-            _Column("trait"),
-            _Column("role", allowed=_vocabulary_ids("roles")),
-            _Column("source", allowed=_source_keys),
+            Column("id", kind="id"),
+            Column("trait"),
+            Column("role", allowed=_vocabulary_ids("roles")),
+            Column("source", allowed=_source_keys),
         ),
     ),
-    "sources": _Schema(
+    "sources": Schema(
         "sources.csv",
         (
-            _Column("key"),
-            _Column("kind", allowed=lambda: ("article", "framework", "book", "survey", "practice")),
-            _Column("title"),
-            _Column("author", required=False),
-            _Column("publisher"),
-            _Column("year", required=False),
-            _Column("url", required=False),
-            _Column("cited_for"),
+            Column("key"),
+            Column("kind", allowed=lambda: ("article", "framework", "book", "survey", "practice")),
+            Column("title"),
+            Column("author", required=False),
+            Column("publisher"),
+            Column("year", required=False),
+            Column("url", required=False),
+            Column("cited_for"),
         ),
         index="key",
         checks=(_check_source_keys,),
     ),
-    "tasks": _Schema(
+    "tasks": Schema(
         "tasks.csv",
         (
-            _Column("id", kind="id"),
-            _Column("title"),
-            _Column("description"),
-            _Column("source", allowed=_source_keys),
-            _Column("horizon", allowed=_vocabulary_ids("horizons")),
-            _Column("pragmatic_box", required=False, allowed=_grid_ids),
-            _Column("pragmatic_role", allowed=_vocabulary_ids("roles")),
-            _Column("pragmatic_basis", allowed=lambda: _BASES),
-            _Column("blackblot_owner", allowed=_vocabulary_ids("blackblot_roles")),
-            _Column("corner", allowed=_vocabulary_ids("corners")),
-            _Column("pragmatic_explanation"),
-            _Column("blackblot_explanation"),
-            _Column("horizon_explanation"),
-            _Column("corner_explanation"),
+            Column("id", kind="id"),
+            Column("title"),
+            Column("description"),
+            Column("source", allowed=_source_keys),
+            Column("horizon", allowed=_vocabulary_ids("horizons")),
+            Column("pragmatic_box", required=False, allowed=_grid_ids),
+            Column("pragmatic_role", allowed=_vocabulary_ids("roles")),
+            Column("pragmatic_basis", allowed=lambda: _BASES),
+            Column("blackblot_owner", allowed=_vocabulary_ids("blackblot_roles")),
+            Column("corner", allowed=_vocabulary_ids("corners")),
+            Column("pragmatic_explanation"),
+            Column("blackblot_explanation"),
+            Column("horizon_explanation"),
+            Column("corner_explanation"),
         ),
         checks=(_check_task_boxes, _check_task_basis),
     ),
+    "raci_roles": Schema("raci_roles.csv", (*_VOCABULARY_COLUMNS, Column("short")), checks=()),
+    "raci_letters": Schema(
+        "raci_letters.csv",
+        (Column("id", allowed=lambda: LETTERS), *_VOCABULARY_COLUMNS[1:]),
+        checks=(_check_raci_letters,),
+    ),
+    "raci": Schema(
+        "raci.csv",
+        (
+            Column("task", allowed=_task_ids),
+            Column("role", allowed=_vocabulary_ids("raci_roles")),
+            Column("letter", required=False, allowed=_vocabulary_ids("raci_letters")),
+            Column("reason"),
+            Column("source", allowed=_source_keys),
+        ),
+        index=("task", "role"),
+        checks=(_check_raci,),
+    ),
+    "decision_failures": Schema(
+        "decision_failures.csv",
+        (
+            Column("id", kind="id"),
+            Column("name"),
+            Column("source", allowed=_source_keys),
+            Column("what_happens"),
+            Column("in_the_matrix"),
+            Column("remedy"),
+        ),
+    ),
 }
-
-
-def _read_text(file: str, path: PathLike | None) -> tuple[str, str]:
-    """Return (name to show in errors, text) for a bundled file or a given path."""
-    if path is None:
-        resource = resources.files("course_lib").joinpath("data", file)
-        try:
-            return f"course_lib/data/{file}", resource.read_text(encoding="utf-8")
-        except FileNotFoundError as error:
-            raise ContentError(
-                f"course_lib/data/{file} is missing from the installed package; "
-                "reinstall it (pip install --force-reinstall pm-vs-pmm-course)"
-            ) from error
-    shown = str(path)
-    try:
-        return shown, Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError as error:
-        raise ContentError(f"{shown}: no such file; check the path") from error
-    except UnicodeDecodeError as error:
-        raise ContentError(f"{shown}: not UTF-8 text ({error}); save it as UTF-8") from error
-
-
-def _parse(schema: _Schema, path: PathLike | None) -> pd.DataFrame:
-    shown, text = _read_text(schema.file, path)
-    rows = list(csv.reader(io.StringIO(text)))
-    if not rows:
-        raise ContentError(f"{shown}: the file is empty; it needs a header line")
-    header = [name.strip() for name in rows[0]]
-    missing = [c.name for c in schema.columns if c.required and c.name not in header]
-    if missing:
-        raise ContentError(
-            f"{shown}: line 1 (header) lacks column(s) {', '.join(map(repr, missing))}; "
-            f"the header must name {', '.join(c.name for c in schema.columns)}"
-        )
-    records: list[dict[str, object]] = []
-    seen: dict[object, int] = {}
-    for line, raw in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in raw):
-            continue
-        if len(raw) != len(header):
-            raise ContentError(
-                f"{shown}: line {line} has {len(raw)} fields but the header has {len(header)}; "
-                "quote any value that contains a comma"
-            )
-        cells = dict(zip(header, (cell.strip() for cell in raw), strict=True))
-        cells.update({c.name: "" for c in schema.columns if c.name not in header})
-        record: dict[str, object] = {}
-        for column in schema.columns:
-            record[column.name] = _convert(column, cells[column.name], shown, line)
-        key = record[schema.index]
-        if key in seen:
-            raise ContentError(
-                f"{shown}: line {line}, column {schema.index!r}: duplicate id {key!r} "
-                f"(first on line {seen[key]}); every id must be unique"
-            )
-        seen[key] = line
-        records.append(record)
-    frame = pd.DataFrame.from_records(records, columns=[c.name for c in schema.columns])
-    frame = frame.set_index(schema.index)
-    for check in schema.checks:
-        check(frame, shown)
-    return frame
-
-
-def _convert(column: _Column, value: str, shown: str, line: int) -> object:
-    where = f"{shown}: line {line}, column {column.name!r}"
-    if not value:
-        if column.required:
-            raise ContentError(f"{where}: empty value; this column must be filled in")
-        return [] if column.kind == "list" else ""
-    if column.kind == "id" and not _ID_PATTERN.match(value):
-        raise ContentError(
-            f"{where}: {value!r} is not a valid id; use lowercase letters, digits and underscores"
-        )
-    if column.kind == "int":
-        try:
-            return int(value)
-        except ValueError:
-            raise ContentError(f"{where}: {value!r} is not a whole number") from None
-    if column.kind == "bool":
-        if value.lower() not in _BOOLEANS:
-            raise ContentError(f"{where}: {value!r} is not true or false")
-        return _BOOLEANS[value.lower()]
-    if column.kind == "list":
-        return [item.strip() for item in value.split("|") if item.strip()]
-    if column.allowed is not None:
-        allowed = list(column.allowed())
-        if value not in allowed:
-            raise ContentError(
-                f"{where}: unknown value {value!r}; expected one of: {', '.join(allowed)}"
-            )
-    return value
 
 
 @cache
@@ -395,13 +345,13 @@ def cached_table(name: str) -> pd.DataFrame:
 
     Callers must not modify it; the public loaders hand out copies.
     """
-    return _parse(_SCHEMAS[name], None)
+    return parse_table(_SCHEMAS[name], None)
 
 
 def _load(name: str, path: PathLike | None) -> pd.DataFrame:
     if path is None:
         return cached_table(name).copy(deep=True)
-    return _parse(_SCHEMAS[name], path)
+    return parse_table(_SCHEMAS[name], path)
 
 
 def load_tasks(path: PathLike | None = None) -> pd.DataFrame:
@@ -452,3 +402,18 @@ def load_vocabulary(name: str, path: PathLike | None = None) -> pd.DataFrame:
     if name not in VOCABULARIES:
         raise ValueError(f"unknown vocabulary {name!r}; expected one of: {', '.join(VOCABULARIES)}")
     return _load(name, path)
+
+
+def load_raci(path: PathLike | None = None) -> pd.DataFrame:
+    """Return the course's RACI key of contested tasks, one row per task and RACI role.
+
+    Indexed by (task, role); ``letter`` is R, A, C, I or "" (not involved), with the
+    ``reason`` for it and its ``source`` key. Tasks are ids of :func:`load_tasks`.
+    """
+    return _load("raci", path)
+
+
+def load_decision_failures(path: PathLike | None = None) -> pd.DataFrame:
+    """Return the failure modes of decision rights the articles describe, with their source,
+    what happens, how each shows in a RACI matrix and the remedy."""
+    return _load("decision_failures", path)

@@ -24,6 +24,8 @@ LABEL_KINDS: dict[str, str] = {
     "horizon": "horizons",
     "corner": "corners",
     "blackblot_role": "blackblot_roles",
+    "raci_role": "raci_roles",
+    "raci_letter": "raci_letters",
 }
 _KIND_ALIASES: dict[str, str] = {
     "roles": "role",
@@ -32,6 +34,8 @@ _KIND_ALIASES: dict[str, str] = {
     "corners": "corner",
     "blackblot_roles": "blackblot_role",
     "blackblot_owner": "blackblot_role",
+    "raci_roles": "raci_role",
+    "raci_letters": "raci_letter",
 }
 
 

@@ -20,6 +20,7 @@ __all__ = [
     "OVERLAP",
     "PAPER",
     "PAPER_SHADE",
+    "RACI_COLOURS",
     "ROLE_COLOURS",
     "ROLE_EDGES",
     "ROLE_TINTS",
@@ -36,6 +37,14 @@ ROLE_COLOURS: dict[str, str] = {
     "marcom": "#fdd0a2",
     "shared": "#c7e9c0",
     "engineering": "#d9d9d9",
+}
+#: Fill of each RACI letter (pictures): the A darkest, then R, C, I; a blank cell stays white.
+RACI_COLOURS: dict[str, str] = {
+    "A": "#2166ac",
+    "R": "#67a9cf",
+    "C": "#d1e5f0",
+    "I": "#f0f0f0",
+    "": "#ffffff",
 }
 #: Strong edge / text colour of the two product roles.
 ROLE_EDGES: dict[str, str] = {"product_management": "#2166ac", "product_marketing": "#b35806"}

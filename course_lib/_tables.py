@@ -38,6 +38,7 @@ COLUMN_KINDS: dict[str, str] = {
     "corner": "corner",
     "blackblot_owner": "blackblot_role",
     "owner": "blackblot_role",
+    "raci_role": "raci_role",
 }
 _HEADINGS: dict[str, str] = {
     "id": "ID",
@@ -48,6 +49,7 @@ _HEADINGS: dict[str, str] = {
     "owner_label": "Owner",
     "blackblot_owner": "Blackblot owner",
     "in_product_management": "In product management",
+    "raci_role": "Role",
 }
 _CELL = "vertical-align:top;padding:4px 8px;white-space:normal;border-bottom:1px solid"
 

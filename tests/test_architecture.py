@@ -131,6 +131,7 @@ def test_data_flows_one_way() -> None:
         for m in MODULES
         if m.startswith(("course_lib._content", "course_lib._labels", "course_lib._partitions"))
         or m.startswith(("course_lib._practice", "course_lib.widgets", "course_lib.plots"))
+        or m.startswith(("course_lib._raci", "course_lib._schema"))
         or m in ("course_lib.lessons", "course_lib._style", "course_lib._markup")
         or m == "course_lib._tables"
     ]

@@ -1,4 +1,4 @@
-"""The four assignments under nbgrader for real, in one temporary course for the module."""
+"""The assignments under nbgrader for real, in one temporary course for the module."""
 
 from __future__ import annotations
 
@@ -227,7 +227,7 @@ def test_keys_are_nowhere_in_the_release_or_the_package() -> None:
         if path.is_file() and path.suffix in {".py", ".ipynb", ".csv", ".json", ".md", ".txt"}
     ]
     texts = {path: path.read_text(encoding="utf-8") for path in shipped}
-    checked = explained = 0
+    checked = explained = raci_rows = 0
     for assignment in ASSIGNMENT_IDS:
         keys = read_keys(ROOT / "solutions" / assignment / f"{assignment}.ipynb")
         for item in SPECS[assignment].items:
@@ -241,6 +241,32 @@ def test_keys_are_nowhere_in_the_release_or_the_package() -> None:
                         f"{path} holds the explanation of {task} ({item.grade_id})"
                     )
                 explained += 1
+            if item.kind == "raci":
+                # A RACI row in any form: the dict literal (full or short role names) or the
+                # task, role, letter triples of a long table such as course_lib/data/raci.csv.
+                short = {"product_management": "PM", "product_marketing": "PMM"}
+                for task, row in key.key.items():
+                    forms = [
+                        f'"{task}": {{'
+                        + ", ".join(
+                            f'"{names.get(role, role)}": ' + (f'"{letter}"' if letter else blank)
+                            for role, letter in row.items()
+                        )
+                        + "}"
+                        for names in ({}, short)
+                        for blank in ('""', "None")
+                    ]
+                    forms += [
+                        f"{task}{sep}{role}{sep}{letter}"
+                        for role, letter in row.items()
+                        if letter
+                        for sep in (",", "|")
+                    ]
+                    for path, text in texts.items():
+                        found = [form for form in forms if form in text]
+                        assert not found, f"{path} reveals the key of {item.grade_id}: {found}"
+                    raci_rows += 1
+                continue
             if item.kind not in ("sort", "labels"):
                 continue
             # The frameworks' partitions next to a sort key (_PRAGMATIC, _BLACKBLOT) are
@@ -258,8 +284,10 @@ def test_keys_are_nowhere_in_the_release_or_the_package() -> None:
                     found = [pair for pair in pairs if pair in text]
                     assert not found, f"{path} reveals the key of {item.grade_id}: {found}"
                 checked += 1
-    assert checked >= 12 + 7 + 10 + 3 + 1 + 2 * 15  # keys, then a1's two framework partitions
-    assert explained == 15 + 7 + 10 + 3 + 1  # every task of every graded sort has a reason
+    # keys, then the framework partitions of a1 (15 tasks) and a5 (6 tasks)
+    assert checked >= 12 + 7 + 10 + 3 + 1 + 6 + 2 * 15 + 2 * 6
+    assert explained == 15 + 7 + 10 + 3 + 1 + 6 + 6  # every graded sort and RACI row: a reason
+    assert raci_rows == 6
 
 
 def test_graded_tasks_are_not_in_the_teaching_catalog() -> None:
@@ -271,12 +299,18 @@ def test_graded_tasks_are_not_in_the_teaching_catalog() -> None:
     }
     a3_tasks = (ROOT / "solutions" / "a3_frameworks" / "a3_tasks.csv").read_text().splitlines()
     graded_ids = {line.split(",")[0] for line in a3_tasks[1:]}
+    with (ROOT / "solutions" / "a5_decision_rights" / "a5_tasks.csv").open() as handle:
+        a5_tasks = list(csv.DictReader(handle))
+    graded_ids |= {row["task"] for row in a5_tasks}
+    for row in a5_tasks:
+        assert row["title"].casefold() not in known and row["description"].casefold() not in known
     for assignment in ASSIGNMENT_IDS:
         notebook = ROOT / "solutions" / assignment / f"{assignment}.ipynb"
         for item in SPECS[assignment].items:
-            graded_ids |= set(item.ids) if item.kind == "sort" else set()
+            graded_ids |= set(item.ids) if item.kind in ("sort", "raci") else set()
         for _, source in cell_sources(notebook):
             for line in source.splitlines():
-                if line.lstrip().startswith('"') and "#" in line:
+                stripped = line.lstrip()
+                if (stripped.startswith('"') and "#" in line) or stripped.startswith("# "):
                     assert line.split("#", 1)[1].strip().casefold() not in known, line
     assert graded_ids and not graded_ids & set(catalog.index), graded_ids & set(catalog.index)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from nbgrader_support import generate_all, gradebook_scores, make_course, run_nbgrader
+from nbgrader_support import ROOT, generate_all, gradebook_scores, make_course, run_nbgrader
 
 from course_lib._pipeline.demo.cohort import (
     SUBMISSION_KINDS,
@@ -17,6 +18,8 @@ from course_lib._pipeline.demo.cohort import (
     write_cohort,
 )
 from course_lib.grading.items import assignment_ids, load_assignment_specs
+from course_lib.grading.keys import read_keys
+from course_lib.grading.scoring import judge
 
 ASSIGNMENT_IDS = assignment_ids()
 
@@ -76,6 +79,32 @@ def test_write_cohort_rejects_unknown_kinds_and_needs_the_release(tmp_path: Path
         write_cohort(tmp_path, "a1_roles", {"s1": "typo"}, seed=1)
     with pytest.raises(FileNotFoundError, match="generate_assignment a1_roles"):
         write_cohort(tmp_path, "a1_roles", {"s1": "correct"}, seed=1)
+
+
+def test_partial_answers_run_and_score_what_expected_score_says(tmp_path: Path) -> None:
+    """Without nbgrader: each partial answer cell of the literal kinds runs as Python and
+    scores, against the solution's key, the share ``expected_score`` counts on."""
+    for assignment in ("a5_decision_rights", "a1_roles"):
+        spec = SPECS[assignment]
+        shutil.copytree(ROOT / "solutions" / assignment, tmp_path / "solutions" / assignment)
+        shutil.copytree(ROOT / "exercises" / assignment, tmp_path / "exercises" / assignment)
+        write_cohort(tmp_path, assignment, {"p": "partial"}, seed=7)
+        notebook = tmp_path / "submitted" / "p" / assignment / f"{assignment}.ipynb"
+        cells = {
+            cell["metadata"].get("nbgrader", {}).get("grade_id"): "".join(cell["source"])
+            for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+        }
+        keys = read_keys(ROOT / "solutions" / assignment / f"{assignment}.ipynb")
+        total = 0.0
+        for item in spec.items:
+            if not item.autograded:
+                continue
+            namespace: dict[str, object] = {}
+            exec(cells[item.answer_grade_id], namespace)
+            answer = namespace[item.answer_variable]
+            total += item.points * judge(item, answer, keys[item.grade_id].key).fraction
+        assert total == pytest.approx(expected_score(assignment, "partial"))
+        assert 0 < total < spec.autograded_points
 
 
 @pytest.fixture(scope="module")

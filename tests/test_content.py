@@ -275,7 +275,8 @@ def test_kpis_and_traits_are_validated_content() -> None:
 
 
 def test_kpi_with_unknown_role_is_reported(tmp_path: Path) -> None:
-    from course_lib._content import _SCHEMAS, _parse
+    from course_lib._content import _SCHEMAS
+    from course_lib._schema import parse_table as _parse
 
     text = _bundled("kpis.csv").replace(",product_management,", ",product_mgmt,", 1)
     with pytest.raises(ContentError, match=r"kpis\.csv: line 2, column 'role': unknown value"):
@@ -385,7 +386,10 @@ def test_unknown_or_unreadable_source_keys_are_reported(tmp_path: Path) -> None:
 
 
 # Every file a trainee or instructor gets; none may point outside the repository.
-SHIPPED = ["README.md", "docs", "course", "course_lib", "solutions", "exercises"]
+SHIPPED = [
+    "README.md", "Makefile", "pyproject.toml", "nbgrader_config.py", ".ci", "docs", "course",
+    "course_lib", "solutions", "exercises", "scripts", "lab-config", "instructor",
+]  # fmt: skip
 OUTSIDE = re.compile(
     r"(?<![\w.])/(?:work|home|root|tmp|mnt|opt|srv|Users)/"  # absolute machine paths
     r"|\bshared/|domain\.md"  # the team's notes
@@ -400,8 +404,11 @@ def _shipped_texts() -> list[tuple[Path, str]]:
         top = ROOT / name
         found = [top] if top.is_file() else sorted(top.rglob("*"))
         for path in found:
-            readable = path.suffix in {".md", ".py", ".csv", ".ipynb", ".j2", ".html", ".toml"}
-            if readable and not {".ipynb_checkpoints", "__pycache__"} & set(path.parts):
+            suffixes = {".md", ".py", ".csv", ".ipynb", ".j2", ".html", ".toml", ".sh", ".json"}
+            readable = path.is_file() and (path.suffix in suffixes or path.parent.name == ".ci")
+            readable = readable or path.name == "Makefile"
+            skipped = {".ipynb_checkpoints", "__pycache__", "build", "node_modules"}
+            if readable and not skipped & set(path.relative_to(ROOT).parts):
                 files.append((path, path.read_text(encoding="utf-8")))
     return files
 
@@ -415,6 +422,32 @@ def test_nothing_shipped_points_outside_the_repository() -> None:
         for link in re.findall(r"(?:\.\./)+[\w./-]*", text):
             target = (path.parent / link).resolve()
             assert target.is_relative_to(ROOT), f"{where}: {link} leaves the repository"
+
+
+#: A path of this repository named in backquotes (`docs/grading.md`), no placeholders.
+REPOSITORY_PATH = re.compile(
+    r"`((?:docs|course|course_lib|solutions|exercises|benchmarks|scripts|lab-config|tests)"
+    r"/[\w./-]*\w)`"
+)
+
+
+def test_every_relative_link_in_the_docs_points_at_a_file_of_the_repository() -> None:
+    documents = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+    documents += sorted((ROOT / "course").glob("*.ipynb"))
+    links = 0
+    for path in documents:
+        text = path.read_text(encoding="utf-8")
+        for target in re.findall(r"\]\(([^)\s#]+)(?:#[^)]*)?\)", text):
+            if re.match(r"[a-z]+:", target):
+                continue  # a web address or mailto:, not a file
+            links += 1
+            where = path.relative_to(ROOT)
+            assert (path.parent / target).exists(), f"{where}: link to missing file {target}"
+        for named in re.findall(REPOSITORY_PATH, text):
+            links += 1
+            where = path.relative_to(ROOT)
+            assert (ROOT / named).exists(), f"{where}: names {named}, not in the repository"
+    assert links > 15
 
 
 def test_trainees_see_source_keys_not_internal_notes() -> None:

@@ -52,12 +52,16 @@ def _source(cell: dict[str, Any]) -> str:
 # --------------------------------------------------------------------------- registry
 
 
-def test_four_assignments_with_enough_items() -> None:
+def test_five_assignments_with_enough_items() -> None:
     assert list(SPECS) == list(ASSIGNMENT_IDS)
     assert len(item_spec("a1_roles", "roles").ids) >= 12
     assert 9 <= len(item_spec("a2_horizons", "horizons").ids) <= 12
     kinds = [item.kind for item in SPECS["a3_frameworks"].items]
     assert kinds.count("manual") == 1 and {"labels", "table", "value", "set"} <= set(kinds)
+    raci = item_spec("a5_decision_rights", "raci")
+    assert raci.kind == "raci" and len(raci.ids) >= 5
+    assert raci.columns == ("product_management", "product_marketing", "marcom", "sales")
+    assert [item.kind for item in SPECS["a5_decision_rights"].items].count("manual") == 1
     for spec in SPECS.values():
         assert all(item.points > 0 for item in spec.items)
         assert all(item.grade_id == f"test_{item.item}" for item in spec.items if item.autograded)
@@ -313,6 +317,7 @@ def test_every_graded_sort_explains_each_expected_label_in_its_hidden_test() -> 
     assert {(a, item.item) for a, item in sorts} == {
         ("a1_roles", "roles"), ("a1_roles", "kpis"), ("a2_horizons", "horizons"),
         ("a2_horizons", "coverage"), ("a2_horizons", "handoff"),
+        ("a5_decision_rights", "blackblot_accountable"),
     }  # fmt: skip
     for assignment, item in sorts:
         key = KEYS[assignment][item.grade_id]
@@ -324,7 +329,7 @@ def test_every_graded_sort_explains_each_expected_label_in_its_hidden_test() -> 
         assert len(set(key.explanations.values())) == len(key.key), "one reason per task"
     for assignment, spec in SPECS.items():  # computed items carry none
         for item in spec.items:
-            if item.autograded and item.kind != "sort":
+            if item.autograded and item.kind not in ("sort", "raci"):
                 assert KEYS[assignment][item.grade_id].explanations == {}, item.grade_id
     roles = KEYS["a1_roles"]["test_roles"].explanations
     for task in ("joint_roadmap_review", "conference_keynote"):  # the frameworks split these
@@ -352,7 +357,7 @@ def test_explanations_are_rendered_only_for_sorts_and_checked() -> None:
             render_hidden_test(
                 kind="sort", label_kind="role", explanations={**why, "t2": bad}, **common
             )
-    with pytest.raises(ValueError, match="explanations need a sort item"):
+    with pytest.raises(ValueError, match="explanations need a sort or RACI item"):
         render_hidden_test(kind="labels", label_kind="role", explanations=why, **common)
 
 
@@ -457,6 +462,21 @@ def _answers_for(kind: str, key: Any) -> list[Any]:
         return [frame, off, key, frame.iloc[:1], _Always(key), "x", None]
     if kind == "value":
         return [key, key + 0.1, pd.Series([key]).mean(), "0.6", None, True]
+    if kind == "raci":
+        short = {"product_management": "PM", "product_marketing": "pmm", "marcom": "MarCom"}
+        aliased = {
+            task: {short.get(role, role): letter.lower() or None for role, letter in row.items()}
+            for task, row in key.items()
+        }
+        half = {
+            task: row if i % 2 else dict.fromkeys(row) for i, (task, row) in enumerate(key.items())
+        }
+        swapped = {
+            task: {role: {"A": "R", "R": "A"}.get(letter, letter) for role, letter in row.items()}
+            for task, row in key.items()
+        }
+        cheat = {task: {role: _Anything("A") for role in row} for task, row in key.items()}
+        return [key, aliased, half, swapped, cheat, _Always(key), [*key], {1: 2}, "x"]
     return [key, key[:1], [*key, "zed"], tuple(key), pd.Index(key), _Anything("x"), 3]
 
 
@@ -674,3 +694,130 @@ def test_configured_ignore_pattern_drops_known_stderr_noise_only() -> None:
         "MyError: real problem\n",
         "FutureWarning in stdout\n",
     ]
+
+
+# --------------------------------------------------------------------------- RACI items
+
+
+def _raci_key() -> dict[str, dict[str, str]]:
+    key: dict[str, dict[str, str]] = _key("a5_decision_rights", "raci")
+    return key
+
+
+def _blank_raci() -> dict[str, dict[str, None]]:
+    return {task: {"PM": None, "PMM": None, "marcom": None, "sales": None} for task in _raci_key()}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"rival_discount_bands": ["A"]}, "the row of rival_discount_bands is a list"),
+        ({"nope": {"PM": "A"}}, "unknown task(s): nope"),
+        ({"webinar_series": {"boss": "A"}}, "webinar_series: unknown role(s) 'boss'"),
+        ({"webinar_series": {"PM": "A/R"}}, "the cell(s) of product_management hold no single"),
+        ({"webinar_series": {"PM": 1}}, "the cell(s) of product_management hold no single"),
+        ({"webinar_series": {"PM": "A", "product_management": "R"}}, "a role is written twice"),
+    ],
+)
+def test_raci_format_check_names_each_problem(change: dict[str, Any], message: str) -> None:
+    report = check_answer("a5_decision_rights", "raci", {**_blank_raci(), **change})
+    assert not report.ok
+    assert any(message in problem for problem in report.problems), report.problems
+    missing = _blank_raci()
+    missing.pop("webinar_series")
+    report = check_answer("a5_decision_rights", "raci", missing)
+    assert "missing task(s): webinar_series; keep every task" in report.problems[0]
+
+
+def test_raci_validate_fails_blank_and_malformed_and_passes_partial_and_wrong() -> None:
+    namespace = __import__("__main__").__dict__
+    try:
+        namespace["raci_answer"] = _blank_raci()
+        with pytest.raises(AnswerFormatError, match=r"\[raci\] not answered yet"):
+            validate_answer("a5_decision_rights", "raci")
+        namespace["raci_answer"] = {**_blank_raci(), "webinar_series": {"PM": "Z"}}
+        with pytest.raises(AnswerFormatError, match="hold no single letter"):
+            validate_answer("a5_decision_rights", "raci")
+        partial = {**_blank_raci(), "webinar_series": {"PM": "A", "PMM": "A"}}  # breaks a rule
+        namespace["raci_answer"] = partial
+        report = validate_answer("a5_decision_rights", "raci")
+        assert report.ok and "Not answered yet: rival_discount_bands" in report.summary
+        assert "webinar_series" not in report.summary
+        key = _raci_key()
+        wrong = {task: {role: "I" for role in row} for task, row in key.items()}
+        assert str(check_answer("a5_decision_rights", "raci", key)) == str(
+            check_answer("a5_decision_rights", "raci", wrong)
+        )  # the format check tells right from wrong in no way
+    finally:
+        namespace.pop("raci_answer", None)
+
+
+def test_raci_judge_scores_the_rules_then_the_cells_without_naming_the_key() -> None:
+    from course_lib.grading.scoring import RACI_RULES_SHARE
+
+    spec = item_spec("a5_decision_rights", "raci")
+    key = _raci_key()
+    tasks, cells = len(key), sum(len(row) for row in key.values())
+    assert judge(spec, key, key).fraction == pytest.approx(1.0)
+    assert judge(spec, _blank_raci(), key).fraction == 0.0
+    # every A and R swapped: a row with two R's now has two A's; the swapped cells are wrong
+    swapped = {
+        task: {role: {"A": "R", "R": "A"}.get(letter, letter) for role, letter in row.items()}
+        for task, row in key.items()
+    }
+    moved = sum(letter in ("A", "R") for row in key.values() for letter in row.values())
+    follow = sum(list(row.values()).count("A") == 1 for row in swapped.values())
+    assert 0 < follow < tasks
+    judgement = judge(spec, swapped, key)
+    expected = RACI_RULES_SHARE * follow / tasks + (1 - RACI_RULES_SHARE) * (cells - moved) / cells
+    assert judgement.fraction == pytest.approx(expected)
+    assert judgement.notes == (
+        f"{follow} of {tasks} tasks follow the rules (one A, at least one R)",
+        f"{cells - moved} of {cells} cells agree with the key",
+    )
+    # one row answered with two A's: no rule point, its right cells count
+    first = next(iter(key))
+    one = {**_blank_raci(), first: {role: "A" for role in key[first]}}
+    right = sum(letter == "A" for letter in key[first].values())
+    judgement = judge(spec, one, key)
+    assert judgement.fraction == pytest.approx((1 - RACI_RULES_SHARE) * right / cells)
+    assert judgement.notes[-1] == f"{tasks - 1} task(s) not answered"
+    # the notes are counts: an answer with other wrong cells but the same counts reads the same
+    text = " ".join(judgement.notes)
+    assert not any(role in text for role in spec.columns) and "PMM" not in text
+    assert judge(spec, ["x"], key).notes[0].startswith("`raci_answer` is a list, not a plain")
+
+
+def test_a_raci_key_that_breaks_its_own_rules_is_refused() -> None:
+    spec = item_spec("a5_decision_rights", "raci")
+    key = _raci_key()
+    first = next(iter(key))
+    two_as = {**key, first: dict.fromkeys(key[first], "A")}
+    with pytest.raises(ValueError, match=rf"row '{first}' is not a valid RACI row: 4 roles are A"):
+        render_test_cell(spec, two_as)
+    with pytest.raises(ValueError, match="must map exactly the roles product_management"):
+        render_test_cell(spec, {**key, first: {"product_management": "A"}})
+    with pytest.raises(ValueError, match=r"in the order of assignment_items\.csv"):
+        render_test_cell(spec, dict(reversed(list(key.items()))))
+    with pytest.raises(ValueError, match=r"'X' is not R, A, C, I or empty"):
+        render_test_cell(spec, {**key, first: {**key[first], "sales": "X"}})
+
+
+def test_raci_rows_are_released_as_none_cells_of_every_task_and_role() -> None:
+    from course_lib.nbgrader_plugins import sort_stub
+
+    row = '    "t": {"PM": "A", "PMM": "R", "marcom": None, "sales": "C"},  # t'
+    blank = '    "t": {"PM": None, "PMM": None, "marcom": None, "sales": None},  # t'
+    assert sort_stub(["x = {", "    # Title", row, "}"]) == ["x = {", "    # Title", blank, "}"]
+    assert sort_stub(["x = {", '    "t": {"PM": f()},', "}"]) is None
+    release = read_literal_answers(
+        ROOT / "exercises" / "a5_decision_rights" / "a5_decision_rights.ipynb"
+    )
+    spec = item_spec("a5_decision_rights", "raci")
+    stub = release[spec.answer_grade_id]
+    assert isinstance(stub, CodeAnswer)  # read by running it: the grader only sees the hand-over
+    namespace: dict[str, Any] = {}
+    exec(stub.source, namespace)
+    assert namespace["raci_answer"] == {
+        task: {"PM": None, "PMM": None, "marcom": None, "sales": None} for task in spec.ids
+    }

@@ -69,3 +69,17 @@ def test_label_choices_follow_vocabulary_order() -> None:
         "marcom",
         "shared",
     ]
+
+
+@pytest.mark.parametrize(
+    ("kind", "text"),
+    [
+        # PMs' "tomorrow" spans next and future products, so it names no single horizon.
+        ("horizon", "tomorrow"),
+        # In industry a solution architect is a pre-sales role, not Blackblot's product architect.
+        ("blackblot_role", "solution architect"),
+    ],
+)
+def test_ambiguous_words_are_not_aliases(kind: str, text: str) -> None:
+    with pytest.raises(ValueError, match="expected one of"):
+        normalize_label(kind, text)

@@ -187,12 +187,14 @@ def test_make_lab_instructor_view_keeps_nbgrader_panels(
 def _board_count(path: Path) -> int:
     notebook = nbformat.read(path, as_version=4)
     return sum(
-        cell.source.count("SortingBoard(") for cell in notebook.cells if cell.cell_type == "code"
+        cell.source.count("SortingBoard(") + cell.source.count("RaciBoard(")
+        for cell in notebook.cells
+        if cell.cell_type == "code"
     )
 
 
 def _check_boards(page: Any) -> dict[str, Any]:
-    """axe-core on every widget (sorting boards, the role-by-horizon view), and the focus
+    """axe-core on every widget (sorting and RACI boards, the role-by-horizon view), and the focus
     ring of every control in them, reached with the keyboard."""
     results: dict[str, Any] = {"boards": [], "controls": []}
     boards = page.locator(".pmc-board, .pmc-role-horizon")

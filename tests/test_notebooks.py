@@ -29,7 +29,7 @@ STORED_NOTEBOOKS = sorted(
 CELL_TIMEOUT = 120  # seconds per cell; lessons take a second or two each
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 IMPORTS_COURSE_LIB = re.compile(r"^\s*(from course_lib(\.\w+)* import |import course_lib\b)", re.M)
-PRACTICE_CALL = re.compile(r"\b(SortingBoard|check_sort)\(")
+PRACTICE_CALL = re.compile(r"\b(SortingBoard|check_sort|RaciBoard|check_raci)\(")
 PLOT_CALL = re.compile(r"^\s*plot_\w+\(.*\)\s*$")
 MAX_CODE_LINES = 15
 
@@ -51,9 +51,10 @@ def _first_line(cell: Any) -> str:
     return lines[0].strip() if lines else ""
 
 
-def test_lessons_are_numbered_00_to_07_in_teaching_order() -> None:
+def test_lessons_are_numbered_00_to_08_in_teaching_order() -> None:
     numbers = [path.name[:2] for path in LESSONS]
-    assert numbers == [f"{n:02d}" for n in range(8)], [path.name for path in LESSONS]
+    assert numbers == [f"{n:02d}" for n in range(9)], [path.name for path in LESSONS]
+    assert LESSONS[-1].name == "08_decision_rights.ipynb"
     assert LESSONS[0].name == "00_start_here.ipynb"
 
 
@@ -98,7 +99,9 @@ def test_lesson_imports_course_lib_and_has_a_practice(path: Path) -> None:
     sources = [str(cell.source) for cell in _code(_read(path))]
     joined = "\n".join(sources)
     assert IMPORTS_COURSE_LIB.search(joined), "the lesson should import from course_lib"
-    assert PRACTICE_CALL.search(joined), "the lesson needs a SortingBoard or a check_sort call"
+    assert PRACTICE_CALL.search(joined), (
+        "the lesson needs a practice: a SortingBoard or RaciBoard, or check_sort or check_raci"
+    )
     for forbidden in ("sys.path", "%run", "import *"):
         assert forbidden not in joined, f"lessons import course_lib by name, not via {forbidden}"
 
@@ -159,7 +162,8 @@ def test_lesson_runs_top_to_bottom_without_errors(path: Path) -> None:
     for cell in _code(notebook):
         last_line = str(cell.source).strip().splitlines()[-1]
         kinds = {key for output in cell.outputs for key in output.get("data", {})}
-        if "SortingBoard(" in cell.source or last_line == "role_horizon_view()":
+        boards = ("SortingBoard(", "RaciBoard(")
+        if any(board in cell.source for board in boards) or last_line == "role_horizon_view()":
             assert WIDGET_VIEW in kinds, f"{path.name}: widget not displayed by {last_line!r}"
         if PLOT_CALL.match(last_line):
             assert "image/png" in kinds, f"{path.name}: {last_line!r} showed no picture"

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Polygon, Rectangle
@@ -388,3 +389,30 @@ def test_the_legibility_check_catches_small_text_and_shrunk_figures() -> None:
         assert_legible(wide)
     with pytest.raises(ValueError, match=r"at most 8\.3 inches wide"):
         new_figure(12, 4)
+
+
+def test_raci_matrix_draws_every_cell_shaded_by_letter_with_its_letter(tmp_path: Path) -> None:
+    from course_lib import plot_raci, raci_matrix
+    from course_lib._style import RACI_COLOURS
+
+    matrix = raci_matrix()
+    fig = plot_raci(matrix, title="The course's key")
+    cells = by_gid(fig, "cell:")
+    letters = by_gid(fig, "letter:", Text)
+    assert len(cells) == matrix.size
+    for task, row in matrix.iterrows():
+        for role, letter in row.items():
+            face = cells[f"{task}:{role}"].get_facecolor()  # type: ignore[attr-defined]
+            assert face == pytest.approx(to_rgba(RACI_COLOURS[letter]))
+            if letter:
+                assert letters[f"{task}:{role}"].get_text() == letter  # type: ignore[attr-defined]
+            else:
+                assert f"{task}:{role}" not in letters
+    shown = {text.get_text() for text in fig.findobj(Text)}
+    assert "A: Accountable" in shown and "Set price points and pricing tiers" in shown
+    assert_legible(fig)
+    save_png(fig, tmp_path / "raci.png")
+    with pytest.raises(ValueError, match=r"cells must hold R, A, C, I or ''; found 'X'"):
+        plot_raci(matrix.replace({"A": "X"}))
+    with pytest.raises(TypeError, match="non-empty matrix"):
+        plot_raci(matrix.iloc[0:0])

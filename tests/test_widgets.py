@@ -1,4 +1,4 @@
-"""SortingBoard and the role-by-horizon view, driven headless as a trainee would use them."""
+"""SortingBoard, RaciBoard and the role-by-horizon view, driven headless as a trainee would."""
 
 from __future__ import annotations
 
@@ -12,9 +12,16 @@ import pytest
 from markupsafe import escape
 
 import course_lib
-from course_lib import check_sort, label_choices, load_tasks
+from course_lib import check_sort, label_choices, load_tasks, raci_matrix
 from course_lib._partitions import role_horizon_table, role_spans
-from course_lib.widgets import KEYBOARD_HINT, RoleHorizonView, SortingBoard, role_horizon_view
+from course_lib.widgets import (
+    KEYBOARD_HINT,
+    RACI_KEYBOARD_HINT,
+    RaciBoard,
+    RoleHorizonView,
+    SortingBoard,
+    role_horizon_view,
+)
 
 HEADER = (
     "id,title,description,source,horizon,pragmatic_box,pragmatic_role,pragmatic_basis,blackblot_owner,"
@@ -400,3 +407,132 @@ def test_role_horizon_view_defaults_to_the_course_catalog() -> None:
     assert shown == len(catalog)
     blackblot = role_horizon_view(scheme="blackblot_role")
     assert "engineering" in blackblot.table.index
+
+
+# ------------------------------------------------------------------------------- the RACI board
+RACI_TASKS = ["set_price_strategy", "analyze_win_loss", "write_launch_plan"]
+
+
+@pytest.fixture
+def raci_board() -> RaciBoard:
+    return RaciBoard(RACI_TASKS, title="Who decides?")
+
+
+def test_raci_board_has_a_row_per_task_and_a_picker_per_role_with_the_contract_classes(
+    raci_board: RaciBoard,
+) -> None:
+    assert course_lib.RaciBoard is RaciBoard
+    assert "pmc-board" in classes(raci_board)
+    assert list(raci_board.cards) == RACI_TASKS
+    roles = list(raci_matrix().columns)
+    options = ["", "R", "A", "C", "I"]
+    for number, task in enumerate(RACI_TASKS, start=1):
+        assert classes(raci_board.cards[task]) == {"pmc-card"}
+        assert list(raci_board.pickers[task]) == roles
+        for picker in raci_board.pickers[task].values():
+            assert isinstance(picker, widgets.Dropdown) and "pmc-picker" in classes(picker)
+            assert [value for _, value in picker.options] == options
+            assert picker.value == "" and picker.description
+            assert f"task {number}" in picker.tooltip
+        assert "pmc-feedback" in classes(raci_board.feedback_lines[task])
+    buttons = [
+        raci_board.check_button,
+        raci_board.show_answer_button,
+        raci_board.reset_button,
+        raci_board.code_button,
+    ]
+    names = ["pmc-check", "pmc-show-answer", "pmc-reset", "pmc-show-code"]
+    assert [classes(button) & set(names) for button in buttons] == [{n} for n in names]
+    assert "pmc-score" in classes(raci_board.score)
+    assert raci_board.answer == {} and raci_board.feedback is None
+    parts = [*raci_board.children, *raci_board.children[2].children]  # title, intro, heading
+    shown = " ".join(html.unescape(getattr(c, "value", "")) for c in parts)
+    assert RACI_KEYBOARD_HINT in shown and "Who decides?" in shown
+    assert "Product marketing" in shown and "A: Accountable" in shown  # roles as columns
+
+
+def test_raci_check_gives_the_rules_first_then_each_cell_and_hides_untouched_rows(
+    raci_board: RaciBoard,
+) -> None:
+    key = course_lib.load_raci()
+    raci_board.set_answer(
+        {
+            "set_price_strategy": {"PM": "A", "PMM": "R", "marcom": "I", "sales": "C"},
+            "analyze_win_loss": {"PM": "A", "PMM": "A", "sales": "I"},
+        }
+    )
+    raci_board.check_button.click()
+    feedback = raci_board.feedback
+    assert feedback is not None and feedback.summary in raci_board.score.value
+    assert 'role="alert"' in raci_board.score.value
+    right = html.unescape(raci_board.feedback_lines["set_price_strategy"].value)
+    assert classes(raci_board.cards["set_price_strategy"]) == {"pmc-card", "pmc-card-correct"}
+    assert right.index("Rules: \u2714 one A and at least one R") < right.index("PM: you A")
+    for reason in key.loc["set_price_strategy", "reason"]:
+        assert reason in right
+    wrong = html.unescape(raci_board.feedback_lines["analyze_win_loss"].value)
+    assert classes(raci_board.cards["analyze_win_loss"]) == {"pmc-card", "pmc-card-wrong"}
+    assert wrong.index("\u2718 2 roles are A") < wrong.index("no R") < wrong.index("PM: you A")
+    assert "\u2718 PMM: you A, key R." in wrong and "\u2718 Sales: you I, key C." in wrong
+    assert "\u2714 Marcom: you \u2013, key \u2013." in wrong
+    untouched = html.unescape(raci_board.feedback_lines["write_launch_plan"].value)
+    assert classes(raci_board.cards["write_launch_plan"]) == {
+        "pmc-card", "pmc-card-wrong", "pmc-card-unanswered"
+    }  # fmt: skip
+    assert "not answered yet" in untouched and "key" not in untouched
+    for reason in key.loc["write_launch_plan", "reason"]:
+        assert reason not in untouched
+    raci_board.pickers["analyze_win_loss"]["product_marketing"].value = "R"
+    assert raci_board.feedback_lines["analyze_win_loss"].value == ""
+    assert "press Check again" in raci_board.score.value
+    assert raci_board.feedback_lines["set_price_strategy"].value == right.replace("'", "&#39;")
+
+
+def test_raci_show_answer_keeps_the_picks_beside_the_key_and_reset_clears(
+    raci_board: RaciBoard,
+) -> None:
+    raci_board.set_answer({"analyze_win_loss": {"PM": "A", "PMM": "R", "sales": "I"}})
+    raci_board.show_answer_button.click()
+    lines = {t: html.unescape(raci_board.feedback_lines[t].value) for t in RACI_TASKS}
+    assert "\u2718 you: A R \u2013 I \u00b7 answer: A R \u2013 C" in lines["analyze_win_loss"]
+    assert "you: \u2013 \u2013 \u2013 \u2013 \u00b7 answer: C A R I" in lines["write_launch_plan"]
+    for task in RACI_TASKS:
+        assert classes(raci_board.cards[task]) == {"pmc-card", "pmc-card-answer"}
+    assert raci_board.pickers["analyze_win_loss"]["sales"].value == "I"  # the pick stays
+    assert "Answers shown for all 3 tasks" in raci_board.score.value
+    start = RaciBoard(RACI_TASKS).score.value
+    raci_board.code_button.click()
+    raci_board.reset_button.click()
+    assert raci_board.answer == {} and raci_board.feedback is None
+    assert raci_board.score.value == start and raci_board.code.value == ""
+    assert all(raci_board.feedback_lines[t].value == "" for t in RACI_TASKS)
+
+
+def test_raci_to_code_round_trips_and_feeds_check_raci(raci_board: RaciBoard) -> None:
+    assert raci_board.to_code() == "answer = {}"
+    raci_board.set_answer({"write_launch_plan": {"PM": "C", "PMM": "A", "marcom": "R"}})
+    code = raci_board.to_code("raci")
+    namespace: dict[str, object] = {}
+    exec(code, namespace)
+    assert namespace["raci"] == {
+        "write_launch_plan": {
+            "product_management": "C", "product_marketing": "A", "marcom": "R", "sales": None
+        }
+    }  # fmt: skip
+    feedback = course_lib.check_raci(namespace["raci"])  # type: ignore[arg-type]
+    assert feedback.n_cells_right == 3 and feedback.n_follow_rules == 1
+    with pytest.raises(ValueError, match="variable name"):
+        raci_board.to_code("2x")
+
+
+def test_raci_board_refuses_unknown_tasks_roles_and_letters(raci_board: RaciBoard) -> None:
+    with pytest.raises(ValueError, match="did you mean 'analyze_win_loss'"):
+        RaciBoard(["analyse_win_loss"])
+    with pytest.raises(ValueError, match="unknown raci role 'boss'"):
+        raci_board.set_answer({"analyze_win_loss": {"boss": "A"}})
+    with pytest.raises(ValueError, match="'X' is not a letter"):
+        raci_board.set_answer({"analyze_win_loss": {"PM": "X"}})
+    with pytest.raises(ValueError, match="not on this board"):
+        raci_board.set_answer({"write_business_case": {"PM": "A"}})
+    assert raci_board.answer == {}
+    assert list(RaciBoard().cards) == list(raci_matrix().index)

@@ -242,6 +242,15 @@ def _python_paths() -> Iterator[Path]:
         yield Path(prefix)
     for name in ("stdlib", "platstdlib", "purelib", "platlib"):
         yield Path(sysconfig.get_path(name))
+    # Package folders the interpreter imports from besides its own (added by .pth files, a
+    # user site, PYTHONPATH): only folders named like one, never a working or course folder.
+    for entry in sys.path:
+        if (
+            entry
+            and Path(entry).name in ("site-packages", "dist-packages")
+            and Path(entry).is_dir()
+        ):
+            yield Path(entry)
     yield Path(__file__).resolve().parents[1]  # course_lib (an editable install lives here)
 
 

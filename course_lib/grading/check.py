@@ -10,10 +10,10 @@ from typing import Any
 import pandas as pd
 
 from course_lib import _style as style
-from course_lib._labels import fold_spelling, label_choices, label_lookup
+from course_lib._labels import display_label, fold_spelling, label_choices, label_lookup
 from course_lib._markup import join, tag
 from course_lib.grading.items import ItemSpec, item_spec
-from course_lib.grading.values import collection_values, plain_number, type_name
+from course_lib.grading.values import collection_values, plain_number, raci_row, type_name
 
 __all__ = ["AnswerFormatError", "FormatReport", "check_answer", "validate_answer"]
 
@@ -49,7 +49,7 @@ class FormatReport:
         """One line that says whether the format is right and what remains."""
         if self.blank:
             return (
-                f"[{self.item}] not answered yet: give every id a label before you submit "
+                f"[{self.item}] not answered yet: answer every id before you submit "
                 "(the grader scores the answer when your notebook is graded)."
             )
         if self.problems:
@@ -140,6 +140,50 @@ def _check_labels(
         )
 
 
+def _check_raci(
+    spec: ItemSpec, answer: dict[Any, Any], problems: list[str], unanswered: list[str]
+) -> None:
+    """Tasks present and known; each row a dict of known roles to one letter or None."""
+    keys = [key for key in answer if type(key) is str]
+    if len(keys) != len(answer):
+        problems.append("every key must be text (a task id in quotes)")
+    missing = [task for task in spec.ids if task not in answer]
+    unknown = [key for key in keys if key not in spec.ids]
+    if missing:
+        problems.append(f"missing task(s): {', '.join(missing)}; keep every task of the question")
+    if unknown:
+        problems.append(
+            f"unknown task(s): {', '.join(unknown)}; use only the tasks listed in the question"
+        )
+    roles = label_lookup("raci_role")
+    allowed = ", ".join(display_label("raci_role", role) for role in spec.columns)
+    for task in keys:
+        row = answer[task]
+        cells = raci_row(row)
+        if cells is None:
+            problems.append(
+                f"the row of {task} is a {type_name(row)}; write it as a dict of role -> letter, "
+                '{"PM": "A", "PMM": "R", "marcom": None, "sales": "C"}'
+            )
+            continue
+        names = [name for name in row if type(name) is not str or fold_spelling(name) not in roles]
+        if names:
+            problems.append(
+                f"{task}: unknown role(s) {', '.join(map(repr, names))}; the roles are {allowed} "
+                "(aliases such as 'PM' and 'PMM' work)"
+            )
+        if len(cells) < len([n for n in row if n not in names]):
+            problems.append(f"{task}: a role is written twice; give each role one cell")
+        bad = [role for role, letter in cells.items() if letter is None]
+        if bad:
+            problems.append(
+                f"{task}: the cell(s) of {', '.join(bad)} hold no single letter; write one of "
+                "R, A, C, I, or None where the role is not involved"
+            )
+        if not any(cells.values()) and not bad:
+            unanswered.append(task)
+
+
 def _format_problems(
     spec: ItemSpec, answer: Any, unanswered: list[str]
 ) -> tuple[list[str], list[str]]:
@@ -163,6 +207,20 @@ def _format_problems(
             )
         else:
             _check_labels(spec, answer, problems, unanswered)
+    elif spec.kind == "raci":
+        checked += [
+            "it is a plain dict written as a literal {task: {role: letter}}",
+            "every task of the question is present and no unknown task is",
+            "each row is a dict of roles to one letter (R, A, C, I) or None",
+            "the grader also scores the rules (one A and at least one R per task) and each cell",
+        ]
+        if type(answer) is not dict:
+            problems.append(
+                f"`{name}` is a {type_name(answer)}, not a plain dict; write it as a literal "
+                '{"task": {"PM": "A", ...}, ...}'
+            )
+        else:
+            _check_raci(spec, answer, problems, unanswered)
     elif spec.kind == "labels":
         checked += [
             "it is a plain dict or a pandas Series (id -> label)",
@@ -257,7 +315,7 @@ def check_answer(assignment: str, item: str, answer: Any = _MISSING) -> FormatRe
     except Exception as error:  # the check must never fail because of the answer itself
         checked, problems, unanswered = [], [f"the answer could not be checked: {error}"], []
     labelled = [task for task in spec.ids if task not in unanswered]
-    blank = spec.kind == "sort" and not problems and bool(spec.ids) and not labelled
+    blank = spec.kind in ("sort", "raci") and not problems and bool(spec.ids) and not labelled
     return FormatReport(
         assignment, spec.item, tuple(checked), tuple(problems), tuple(unanswered), blank
     )

@@ -25,6 +25,7 @@ from typing import Any
 
 from course_lib._labels import label_choices
 from course_lib._notebook import HIDDEN_BEGIN, HIDDEN_END
+from course_lib._raci.rules import BLANK, LETTERS, row_problems
 from course_lib.grading.items import ItemSpec
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "EXPLANATION_LITERAL",
     "FRAMEWORK_LITERALS",
     "KEY_LITERAL",
+    "check_raci_key",
     "handover_source",
     "render_hidden_test",
     "render_test_cell",
@@ -133,10 +135,10 @@ def render_hidden_test(
         raise ValueError(f"item {item!r} is graded by hand: it has no key to hide")
     constants = [_literal(KEY_LITERAL, key)]
     if explanations is not None:
-        if kind != "sort":
+        if kind not in ("sort", "raci"):
             raise ValueError(
-                f"explanations need a sort item (one reason per task); item {item!r} is a "
-                f"{kind} item"
+                f"explanations need a sort or RACI item (one reason per task); item {item!r} "
+                f"is a {kind} item"
             )
         constants.append(_explanation_literal(explanations, key))
     for name, labels in (frameworks or {}).items():
@@ -147,6 +149,30 @@ def render_hidden_test(
             )
         constants.append(_framework_literal(FRAMEWORK_LITERALS[name], labels, key, label_kind))
     return "\n".join([HIDDEN_BEGIN, *constants, HIDDEN_END])
+
+
+def check_raci_key(spec: ItemSpec, key: Any) -> None:
+    """Refuse a RACI key that is not ``{task: {role: letter}}`` over exactly the item's tasks
+    and roles (in their order), or whose rows break the rules (one A, at least one R)."""
+    if not isinstance(key, dict) or list(key) != list(spec.ids):
+        got = ", ".join(map(str, key)) if isinstance(key, dict) else type(key).__name__
+        raise ValueError(
+            f"the key of {spec.item!r} must be a dict over the item's tasks, in the order of "
+            f"assignment_items.csv: {', '.join(spec.ids)}; got {got}"
+        )
+    for task, row in key.items():
+        if not isinstance(row, dict) or list(row) != list(spec.columns):
+            raise ValueError(
+                f"the key's row {task!r} must map exactly the roles {', '.join(spec.columns)} "
+                f"(in that order) to a letter; got {row!r}"
+            )
+        wrong = [letter for letter in row.values() if letter not in (*LETTERS, BLANK)]
+        problems = row_problems({role: letter for role, letter in row.items() if letter})
+        if wrong or problems:
+            raise ValueError(
+                f"the key's row {task!r} is not a valid RACI row: "
+                f"{'; '.join([*(f'{w!r} is not R, A, C, I or empty' for w in wrong), *problems])}"
+            )
 
 
 def visible_check(spec: ItemSpec) -> str:
@@ -161,7 +187,13 @@ def render_test_cell(
     frameworks: Mapping[str, Mapping[str, tuple[str, str]]] | None = None,
     explanations: Mapping[str, str] | None = None,
 ) -> str:
-    """The whole source of ``spec``'s test cell in the solution notebook."""
+    """The whole source of ``spec``'s test cell in the solution notebook.
+
+    A RACI key is checked first (:func:`check_raci_key`): a key that breaks the rules it
+    teaches is refused.
+    """
+    if spec.kind == "raci":
+        check_raci_key(spec, key)
     hidden = render_hidden_test(
         kind=spec.kind,
         item=spec.item,

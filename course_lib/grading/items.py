@@ -23,7 +23,7 @@ __all__ = [
 ]
 
 #: How an item's answer is given and scored (see docs/grading.md).
-ITEM_KINDS: tuple[str, ...] = ("sort", "labels", "table", "value", "set", "manual")
+ITEM_KINDS: tuple[str, ...] = ("sort", "labels", "table", "value", "set", "raci", "manual")
 
 _ITEMS_FILE = "assignment_items.csv"
 _COLUMNS = (

@@ -15,10 +15,23 @@ from typing import Any
 import pandas as pd
 
 from course_lib._labels import fold_spelling, label_lookup
+from course_lib._raci.rules import follows_rules
 from course_lib.grading.items import ItemSpec
-from course_lib.grading.values import collection_values, plain_number
+from course_lib.grading.values import collection_values, plain_number, raci_row
 
-__all__ = ["Judgement", "SortScore", "canonical_answer", "judge", "score_item", "score_sort"]
+__all__ = [
+    "RACI_RULES_SHARE",
+    "Judgement",
+    "SortScore",
+    "canonical_answer",
+    "judge",
+    "score_item",
+    "score_sort",
+]
+
+#: Share of a RACI item's points for rows that follow the rules (one A, at least one R); the
+#: rest is for cells that agree with the key.
+RACI_RULES_SHARE = 1 / 3
 
 
 @dataclass(frozen=True)
@@ -147,12 +160,38 @@ def _judge_set(spec: ItemSpec, answer: object, key: list[str]) -> Judgement:
     return Judgement(both / len(union) if union else 0.0, tuple(notes))
 
 
+def _judge_raci(spec: ItemSpec, answer: object, key: Mapping[str, Mapping[str, str]]) -> Judgement:
+    """Rules per task, then cells; a task with no letter at all scores nothing."""
+    if type(answer) is not dict:
+        note = _type_note(spec.answer_variable, answer, "a plain dict of task -> {role: letter}")
+        return Judgement(0.0, (note,))
+    cells_total = sum(len(row) for row in key.values())
+    follow = right = answered = 0
+    for task, expected in key.items():
+        cells = raci_row(answer.get(task))
+        if not cells or not any(letter != "" for letter in cells.values()):
+            continue
+        answered += 1
+        follow += follows_rules({role: letter for role, letter in cells.items() if letter})
+        right += sum(cells.get(role, "") == letter for role, letter in expected.items())
+    fraction = RACI_RULES_SHARE * follow / len(key) + (1 - RACI_RULES_SHARE) * right / cells_total
+    notes = [
+        f"{follow} of {len(key)} tasks follow the rules (one A, at least one R)",
+        f"{right} of {cells_total} cells agree with the key",
+    ]
+    if answered < len(key):
+        notes.append(f"{len(key) - answered} task(s) not answered")
+    return Judgement(fraction, tuple(notes))
+
+
 def judge(spec: ItemSpec, answer: object, key: Any, tolerance: float | None = None) -> Judgement:
     """Judge ``answer`` (plain data) against ``key`` the way item ``spec`` is scored.
 
     Sorting items: the share of the key's ids labelled right (course aliases accepted);
     tables: the share of the key's cells within the tolerance (a missing row counts as zeros);
-    values: all or nothing within the tolerance; sets: intersection over union.
+    values: all or nothing within the tolerance; sets: intersection over union; RACI
+    matrices: :data:`RACI_RULES_SHARE` for the share of tasks with one A and at least one R,
+    the rest for the share of the key's cells matched (in tasks with at least one letter).
     """
     tol = spec.tolerance if tolerance is None else tolerance
     if spec.kind in ("sort", "labels"):
@@ -163,6 +202,8 @@ def judge(spec: ItemSpec, answer: object, key: Any, tolerance: float | None = No
         return _judge_value(spec, answer, key, tol)
     if spec.kind == "set":
         return _judge_set(spec, answer, list(key))
+    if spec.kind == "raci":
+        return _judge_raci(spec, answer, key)
     raise ValueError(f"item {spec.item!r} is graded by hand; it has no automatic score")
 
 

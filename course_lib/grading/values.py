@@ -11,7 +11,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["collection_values", "plain_number", "type_name"]
+from course_lib._labels import fold_spelling, label_lookup
+from course_lib._raci.rules import BLANK, is_blank
+
+__all__ = ["collection_values", "plain_number", "raci_row", "type_name"]
 
 
 def plain_number(value: object) -> float | None:
@@ -33,3 +36,29 @@ def collection_values(answer: Any) -> list[Any] | None:
 def type_name(value: object) -> str:
     """The name of ``value``'s type, for messages."""
     return type(value).__name__
+
+
+def raci_row(row: object) -> dict[str, str | None] | None:
+    """One task's row of a RACI answer as canonical role -> letter, or None if not a dict.
+
+    Only an exact dict counts. Roles and letters accept the course's aliases (``"PMM"``,
+    ``"accountable"``); a blank cell (``None``, ``""``, a dash) reads as ``""``; a cell that is
+    not a letter, and a role written twice (``"PM"`` and ``"product_management"``), read as
+    ``None``. Keys that are not roles are left out.
+    """
+    if type(row) is not dict:
+        return None
+    roles, letters = label_lookup("raci_role"), label_lookup("raci_letter")
+    cells: dict[str, str | None] = {}
+    seen: set[str] = set()
+    for name, value in row.items():
+        role = roles.get(fold_spelling(name)) if type(name) is str else None
+        if role is None:
+            continue
+        if value is None or (type(value) is str and is_blank(value)):
+            letter: str | None = BLANK
+        else:
+            letter = letters.get(fold_spelling(value)) if type(value) is str else None
+        cells[role] = None if role in seen else letter
+        seen.add(role)
+    return cells

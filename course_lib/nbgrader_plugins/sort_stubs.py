@@ -1,5 +1,8 @@
 """Release sorting answers as the same dict with ``None`` labels (valid Python, zero points).
 
+RACI answers (a one-line dict of letters per task) are released the same way, each letter
+``None``.
+
 :class:`SortStubClearSolutions` replaces nbgrader's ``ClearSolutions`` in the release
 pipeline: instead of the generic ``...  # YOUR ANSWER HERE`` stub, a sorting dict keeps its
 ids (and their comments) with every label set to ``None``.
@@ -15,9 +18,13 @@ from nbgrader.preprocessors import ClearSolutions
 __all__ = ["SortStubClearSolutions", "sort_stub"]
 
 _DICT_OPEN = re.compile(r"^(?P<indent>\s*)(?P<name>[A-Za-z_]\w*)\s*=\s*\{\s*$")
+_LABEL = r'"[^"\\]*"|None'
+#: A one-line dict of labels, as a RACI row: ``{"PM": "A", "PMM": "R", "sales": None}``.
+_ROW = rf'\{{(?:\s*"[^"\\]+"\s*:\s*(?:{_LABEL})\s*,?)*\s*\}}'
 _DICT_ENTRY = re.compile(
-    r'^(?P<head>\s*"[^"\\]+"\s*:\s*)(?P<value>"[^"\\]*"|None)(?P<tail>\s*,?\s*(#.*)?)$'
+    rf'^(?P<head>\s*"[^"\\]+"\s*:\s*)(?P<value>{_LABEL}|{_ROW})(?P<tail>\s*,?\s*(#.*)?)$'
 )
+_ROW_LABEL = re.compile(rf'(?P<key>"[^"\\]+"\s*:\s*)(?:{_LABEL})')
 _DICT_CLOSE = re.compile(r"^\s*\}\s*$")
 _COMMENT_OR_BLANK = re.compile(r"^\s*(#.*)?$")
 
@@ -26,11 +33,14 @@ def sort_stub(lines: list[str]) -> list[str] | None:
     """Return the lines of a sorting dict with every label replaced by ``None``.
 
     ``lines`` is the inside of a solution region. It qualifies when it is one assignment
-    ``name = {`` ... ``}`` with one ``"id": "label",`` entry per line (comments and blank lines
-    allowed); otherwise ``None`` is returned and nbgrader's usual stub applies.
+    ``name = {`` ... ``}`` with one ``"id": "label",`` entry per line, or one ``"id": {...},``
+    entry per line whose one-line dict holds labels (a RACI row); comments and blank lines are
+    allowed. Otherwise ``None`` is returned and nbgrader's usual stub applies.
 
     >>> sort_stub(['answer = {', '    "a": "product_management",  # A', '}'])
     ['answer = {', '    "a": None,  # A', '}']
+    >>> sort_stub(['raci = {', '    "a": {"PM": "A", "PMM": "R", "sales": None},', '}'])
+    ['raci = {', '    "a": {"PM": None, "PMM": None, "sales": None},', '}']
     """
     code = [line for line in lines if not _COMMENT_OR_BLANK.match(line)]
     if len(code) < 2 or not _DICT_OPEN.match(code[0]) or not _DICT_CLOSE.match(code[-1]):
@@ -48,7 +58,9 @@ def sort_stub(lines: list[str]) -> list[str] | None:
             closed = True
             stub.append(line)
         elif entry:
-            stub.append(f"{entry['head']}None{entry['tail']}")
+            value = entry["value"]
+            blank = _ROW_LABEL.sub(r"\g<key>None", value) if value.startswith("{") else "None"
+            stub.append(f"{entry['head']}{blank}{entry['tail']}")
         else:
             return None
     return stub

@@ -9,6 +9,7 @@ drawn element a test counts carries a ``gid`` such as ``box:pricing`` or ``span:
 from course_lib.plots.grid import plot_pragmatic_grid
 from course_lib.plots.heatmap import plot_partition_heatmap
 from course_lib.plots.horizons import plot_horizons
+from course_lib.plots.raci import plot_raci
 from course_lib.plots.teams import (
     plot_blackblot_team,
     plot_definition_chain,
@@ -22,6 +23,7 @@ __all__ = [
     "plot_horizons",
     "plot_partition_heatmap",
     "plot_pragmatic_grid",
+    "plot_raci",
     "plot_triangle",
     "plot_working_together",
 ]

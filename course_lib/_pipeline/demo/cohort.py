@@ -28,6 +28,7 @@ from course_lib import _notebook as nbmeta
 from course_lib._labels import label_choices
 from course_lib.grading.items import AssignmentSpec, ItemSpec, load_assignment_specs
 from course_lib.grading.keys import read_keys
+from course_lib.grading.scoring import RACI_RULES_SHARE
 
 __all__ = [
     "SUBMISSION_KINDS",
@@ -40,7 +41,8 @@ __all__ = [
 #: Kind of submission -> what it is. Every kind is autograded in one nbgrader run by the tests.
 SUBMISSION_KINDS: dict[str, str] = {
     "correct": "the solution's answers",
-    "partial": "a third of each sort's labels wrong; every second computed answer left blank",
+    "partial": "a third of each sort's labels wrong, a third of each RACI matrix's rows without "
+    "their A (made R); every second computed answer left blank",
     "blank": "the release as shipped",
     "raising": "correct, but the last answer cell raises before it assigns its answer",
     "infinite_loop": "correct, but the first answer cell loops forever (stopped by the timeout)",
@@ -104,13 +106,52 @@ def _wrong_labels(spec: ItemSpec, key: Mapping[str, str], rng: random.Random) ->
     }
 
 
+def _raci_source(variable: str, matrix: Mapping[str, Mapping[str, str]]) -> str:
+    rows = "".join(
+        f"    {json.dumps(task)}: {{"
+        + ", ".join(
+            f"{json.dumps(role)}: {json.dumps(letter) if letter else None}"
+            for role, letter in row.items()
+        )
+        + "},\n"
+        for task, row in matrix.items()
+    )
+    return f"{variable} = {{\n{rows}}}"
+
+
+def _wrong_raci(
+    spec: ItemSpec, key: Mapping[str, Mapping[str, str]], rng: random.Random
+) -> dict[str, dict[str, str]]:
+    """The key with the A of ``_n_wrong(spec)`` rows made an R: each such row breaks the rules
+    (no A) and has exactly one cell wrong."""
+    wrong = set(rng.sample(sorted(key), _n_wrong(spec)))
+    return {
+        task: {
+            role: "R" if task in wrong and letter == "A" else letter for role, letter in row.items()
+        }
+        for task, row in key.items()
+    }
+
+
+def _partial_fraction(item: ItemSpec) -> float:
+    """The share of ``item``'s points a ``partial`` submission earns (sorts and RACI items)."""
+    tasks, wrong = len(item.ids), _n_wrong(item)
+    if item.kind == "raci":
+        cells = tasks * len(item.columns)
+        return (
+            RACI_RULES_SHARE * (tasks - wrong) / tasks
+            + (1 - RACI_RULES_SHARE) * (cells - wrong) / cells
+        )
+    return (tasks - wrong) / tasks
+
+
 def _autograded(spec: AssignmentSpec) -> list[ItemSpec]:
     return [item for item in spec.items if item.autograded]
 
 
 def _code_item_kept(spec: AssignmentSpec, item: ItemSpec) -> bool:
     """In ``partial`` submissions, computed answers alternate: kept, blank, kept, ..."""
-    code_items = [i for i in _autograded(spec) if i.kind != "sort"]
+    code_items = [i for i in _autograded(spec) if i.kind not in ("sort", "raci")]
     return code_items.index(item) % 2 == 0
 
 
@@ -148,13 +189,17 @@ def _answers(
         elif item.kind == "sort":
             labels = _wrong_labels(item, keys[item.grade_id].key, rng)
             answers[item.answer_grade_id] = _dict_source(item.answer_variable, labels)
+        elif item.kind == "raci":
+            matrix = _wrong_raci(item, keys[item.grade_id].key, rng)
+            answers[item.answer_grade_id] = _raci_source(item.answer_variable, matrix)
         else:
             answers[item.answer_grade_id] = correct if _code_item_kept(spec, item) else None
     if kind == "cheat_dict_subclass":
         for item in _autograded(spec):
             source = answers[item.answer_grade_id] or ""
-            wrapped = item.answer_variable if item.kind in ("sort", "labels", "table") else ""
-            if item.kind in ("sort", "labels", "table") and not source:
+            mapped = item.kind in ("sort", "labels", "table", "raci")
+            wrapped = item.answer_variable if mapped else ""
+            if mapped and not source:
                 wrapped = "{}"
             prefix = tampering_cells()["dict_subclass_prefix"]
             answers[item.answer_grade_id] = (
@@ -288,8 +333,8 @@ def expected_score(assignment: str, kind: str) -> float:
     if kind in ("partial", "cheat_monkeypatch", "cheat_builtins", "cheat_assertionerror"):
         score = 0.0
         for item in items:
-            if item.kind == "sort":
-                score += item.points * (len(item.ids) - _n_wrong(item)) / len(item.ids)
+            if item.kind in ("sort", "raci"):
+                score += item.points * _partial_fraction(item)
             elif _code_item_kept(spec, item):
                 score += item.points
         return score
