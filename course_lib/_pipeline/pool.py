@@ -11,6 +11,7 @@ lost are graded again (each is recorded once, by the coordinator).
 from __future__ import annotations
 
 import os
+import signal
 import warnings
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -24,6 +25,7 @@ from course_lib._pipeline.autograder import Autograder
 from course_lib._pipeline.bundle import AssignmentBundle
 from course_lib._pipeline.tasks import GradingResult, GradingTask, WorkerOptions, failed_result
 from course_lib._pipeline.workers import redirect_output
+from course_lib._sandbox import die_with_parent
 
 __all__ = ["POOL_RESTARTS", "local_results"]
 
@@ -34,9 +36,16 @@ _WORKER: dict[str, Any] = {}
 
 
 def _init_worker(
-    options: WorkerOptions, worker_log: str, bundles: Mapping[str, AssignmentBundle]
+    options: WorkerOptions,
+    worker_log: str,
+    bundles: Mapping[str, AssignmentBundle],
+    coordinator: int,
 ) -> None:
-    """Give this worker its Autograder and send its console noise to ``worker_log``."""
+    """Give this worker its Autograder and send its console noise to ``worker_log``; the
+    worker ends with the coordinator (killed or not), its kernel template with it."""
+    die_with_parent(signal.SIGTERM)
+    if os.getppid() != coordinator:  # the coordinator died before this worker could ask
+        os._exit(1)
     warnings.simplefilter("ignore")  # nbgrader and SQLAlchemy warnings are logged, not raised
     redirect_output(worker_log)
     _WORKER["autograder"] = Autograder(options)
@@ -69,7 +78,10 @@ def local_results(
 
     def start() -> ProcessPoolExecutor:
         pool = ProcessPoolExecutor(
-            workers, context, initializer=_init_worker, initargs=(options, worker_log, bundles)
+            workers,
+            context,
+            initializer=_init_worker,
+            initargs=(options, worker_log, bundles, os.getpid()),
         )
         with fork_guard():
             pool.submit(os.getpid).result()  # a fork pool starts all its workers at once
