@@ -23,6 +23,7 @@ from typing import Any
 
 from course_lib._pipeline.autograder import Autograder
 from course_lib._pipeline.bundle import AssignmentBundle
+from course_lib._pipeline.errors import PipelineError
 from course_lib._pipeline.tasks import GradingResult, GradingTask, WorkerOptions, failed_result
 from course_lib._pipeline.workers import redirect_output
 from course_lib._sandbox import die_with_parent
@@ -83,8 +84,15 @@ def local_results(
             initializer=_init_worker,
             initargs=(options, worker_log, bundles, os.getpid()),
         )
-        with fork_guard():
-            pool.submit(os.getpid).result()  # a fork pool starts all its workers at once
+        try:
+            with fork_guard():
+                pool.submit(os.getpid).result()  # a fork pool starts all its workers at once
+        except BrokenProcessPool as error:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise PipelineError(
+                f"the grading workers died as they started; their output is in {worker_log}. "
+                "Fix what it shows, or try --workers 1 --no-sandbox to narrow it down."
+            ) from error
         return pool
 
     executor = start()
