@@ -111,13 +111,14 @@ def _gone(pid: int) -> bool:
 def test_a_worker_killed_mid_task_loses_nothing(dask_cluster: DaskCluster, tmp_path: Path) -> None:
     # "lou" loops until the 10 s cell timeout: long enough to kill its worker mid-task.
     kinds = {"ann": "correct", "bob": "partial", "lou": "infinite_loop"}
-    course = released_course(tmp_path / "course", {ASSIGNMENT: kinds})
+    # The cluster comes from the course's config this time, not from an argument.
+    scheduler = f"c.PmCourse.scheduler = {dask_cluster.address!r}"
+    course = released_course(tmp_path / "course", {ASSIGNMENT: kinds}, [scheduler])
     settings = load_settings(course, jupyter_path=False)
+    assert settings.options.scheduler == dask_cluster.address
     runs: list[GradingRun] = []
     grading = threading.Thread(
-        target=lambda: runs.append(
-            grade_cohort(settings, [ASSIGNMENT], progress=False, scheduler=dask_cluster.address)
-        )
+        target=lambda: runs.append(grade_cohort(settings, [ASSIGNMENT], progress=False))
     )
     grading.start()
     killed = ""
