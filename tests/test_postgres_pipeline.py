@@ -9,6 +9,7 @@ configured as Formgrader is, must read the same scores.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,7 @@ from course_lib._pipeline.gradebook import open_gradebook
 from course_lib._pipeline.pool import local_results
 from course_lib._pipeline.record import Recorder
 from course_lib._pipeline.settings import CourseSettings, load_settings
-from course_lib._pipeline.tasks import GradingTask, WorkerOptions
+from course_lib._pipeline.tasks import GradingResult, GradingTask, WorkerOptions
 from course_lib.cli import main
 
 pytestmark = [pytest.mark.nbgrader, pytest.mark.postgres, pytest.mark.slow]
@@ -126,19 +127,36 @@ def test_release_grade_export_report_and_formgrader_on_postgres(pg_course: PgCou
         == set(KINDS)  # fmt: skip
 
 
-def test_a_refused_connection_is_retried_by_the_recorder(
-    pg_course: PgCourse, tmp_path: Path
-) -> None:
+@pytest.fixture(scope="module")
+def results(
+    pg_course: PgCourse, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, GradingResult]:
+    """Real grading results of bob's and cy's submissions (graded, not yet recorded)."""
     settings = pg_course.settings()
     with open_gradebook(settings) as gradebook:
         bundle = build_bundle(settings, gradebook, ASSIGNMENT)
     ignore = list(settings.config.CourseDirectory.get("ignore", []))
-    files = read_tree(settings.submission_dir("bob", ASSIGNMENT), ignore)
-    task = GradingTask(ASSIGNMENT, "bob", files, tree_digest(files), bundle.digest)
-    options = WorkerOptions(settings.config)
-    [result] = local_results([task], {bundle.digest: bundle}, options, 1, str(tmp_path / "log"))
-    assert result.ok, result.reason
+    tasks = []
+    for student in ("bob", "cy"):
+        files = read_tree(settings.submission_dir(student, ASSIGNMENT), ignore)
+        tasks.append(GradingTask(ASSIGNMENT, student, files, tree_digest(files), bundle.digest))
+    log = str(tmp_path_factory.mktemp("workers") / "log")
+    graded = local_results(tasks, {bundle.digest: bundle}, WorkerOptions(settings.config), 1, log)
+    found = {result.student: result for result in graded}
+    assert all(result.ok for result in found.values()), found
+    return found
 
+
+def _recorded_score(settings: CourseSettings, student: str) -> float:
+    with Gradebook(settings.db_url, settings.course_id) as gradebook:
+        return float(gradebook.find_submission(ASSIGNMENT, student).score)
+
+
+def test_a_refused_connection_is_retried_by_the_recorder(
+    pg_course: PgCourse, results: dict[str, GradingResult]
+) -> None:
+    settings = pg_course.settings()
+    result = results["bob"]
     # The role may hold one session and a holder takes it: the recorder's first tries are
     # refused ("too many connections for role") until the holder lets go.
     refusals = pg_course.server.log.read_text(errors="replace").count("too many connections")
@@ -150,7 +168,7 @@ def test_a_refused_connection_is_retried_by_the_recorder(
         Gradebook(settings.db_url, settings.course_id)
     try:
         release.start()
-        with Recorder(settings, DB_CONNECTIONS) as recorder:
+        with Recorder(settings, 1) as recorder:
             assert recorder.record(result)
             assert not recorder.record(result)  # the same submission: recorded once
     finally:
@@ -160,6 +178,34 @@ def test_a_refused_connection_is_retried_by_the_recorder(
     assert [(outcome.student, outcome.ok) for outcome in recorder.outcomes] == [("bob", True)]
     log = pg_course.server.log.read_text(errors="replace")
     assert log.count("too many connections") > refusals + 1
-    with Gradebook(settings.db_url, settings.course_id) as gradebook:
-        score = gradebook.find_submission(ASSIGNMENT, "bob").score
-    assert score == pytest.approx(cohort.expected_score(ASSIGNMENT, "partial"))
+    assert _recorded_score(settings, "bob") == pytest.approx(
+        cohort.expected_score(ASSIGNMENT, "partial")
+    )
+
+
+def test_a_dropped_connection_is_retried_by_the_recorder(
+    pg_course: PgCourse, results: dict[str, GradingResult]
+) -> None:
+    settings = pg_course.settings()
+    server = pg_course.server
+    dropped = server.log.read_text(errors="replace").count("terminating connection")
+    with Recorder(settings, 1) as recorder:
+        recorder.record(results["bob"])
+        deadline = time.monotonic() + 60
+        while not recorder.outcomes and time.monotonic() < deadline:
+            time.sleep(0.05)
+        # The server ends the recorder's session (an administrator, a failover...).
+        ended = server.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            f"WHERE usename = '{pg_course.role}'"
+        )
+        assert ended == [(True,)]
+        recorder.record(results["cy"])
+    assert [(outcome.student, outcome.ok) for outcome in recorder.outcomes] == [
+        ("bob", True),
+        ("cy", True),
+    ], recorder.outcomes
+    assert server.log.read_text(errors="replace").count("terminating connection") > dropped
+    for student in ("bob", "cy"):
+        expected = cohort.expected_score(ASSIGNMENT, KINDS[student])
+        assert _recorded_score(settings, student) == pytest.approx(expected)
