@@ -100,7 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers",
         type=_positive_int,
         default=None,
-        help="grading processes (default: two per core)",
+        help="grading processes on this machine (default: c.PmCourse.workers, else two per "
+        "CPU available, affinity and cgroup quota counted, at most 16)",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -149,11 +150,15 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[course, workers, quiet, sandbox],
         help="autograde every submission, write feedback and export grades",
         description=_wrap(
-            "Autograde every submission in submitted/ through nbgrader, in parallel, with a "
+            "Autograde the submissions in submitted/ through nbgrader, in parallel, with a "
             "progress bar; record a submission nbgrader cannot grade with its reason and go "
             "on; write feedback that never shows hidden tests (feedback/) and export "
             "reports/grades.csv with one row per student and graded item (as `pmcourse export "
-            "--format items`). Re-running regrades everything and gives the same scores."
+            "--format items`; every student, graded in this run or before). Only new or "
+            "changed submissions are graded (a content hash of each submission folder and of "
+            "the release is kept in reports/grading_log.csv); --force grades all, --student "
+            "just those named. With --scheduler the grading runs on a Dask cluster, this "
+            "process records the grades."
         ),
         epilog=EXIT_CODES,
         formatter_class=formatter,
@@ -166,6 +171,24 @@ def build_parser() -> argparse.ArgumentParser:
             "start every kernel from scratch as stock nbgrader does (slower); by default each "
             "submission's new kernel is forked from a process that has done the imports"
         ),
+    )
+    grade.add_argument(
+        "--force", action="store_true", help="grade every submission, changed or not"
+    )
+    grade.add_argument(
+        "--student",
+        dest="students",
+        action="append",
+        default=None,
+        metavar="ID",
+        help="grade this student's submissions (changed or not); repeat for more",
+    )
+    grade.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="grade on the Dask cluster of this scheduler (tcp://host:8786; default: "
+        "c.PmCourse.scheduler, else this machine); workers need this package, nothing shared",
     )
 
     return_feedback = commands.add_parser(
@@ -330,6 +353,9 @@ def _run(args: argparse.Namespace) -> int:
             progress,
             args.fresh_kernels,
             sandbox=not args.no_sandbox,
+            force=args.force,
+            students=args.students or (),
+            scheduler=args.scheduler,
         )
     if args.command == "report":
         return commands.report(args.course_dir, args.assignments, progress)

@@ -185,11 +185,11 @@ def test_bundled_demo_cohort_has_30_trainees_with_broken_and_tampered_ones() -> 
 
 
 def test_only_transient_failures_are_retried() -> None:
-    from course_lib._pipeline.grade import _transient
+    from course_lib._pipeline.autograder import is_transient_failure
 
-    assert _transient({"error": "sqlalchemy.exc.OperationalError: database is locked"})
-    assert _transient({"log": "zmq.error.ZMQError: Address already in use"})
-    assert not _transient({"log": "NotJSONError: Notebook does not appear to be JSON"})
+    assert is_transient_failure({"error": "sqlalchemy.exc.OperationalError: database is locked"})
+    assert is_transient_failure({"log": "zmq.error.ZMQError: Address already in use"})
+    assert not is_transient_failure({"log": "NotJSONError: Notebook does not appear to be JSON"})
 
 
 def test_fresh_kernels_flag_reaches_the_grade_command() -> None:

@@ -96,8 +96,11 @@ def grade(
     fresh_kernels: bool = False,
     *,
     sandbox: bool = True,
+    force: bool = False,
+    students: Sequence[str] = (),
+    scheduler: str | None = None,
 ) -> int:
-    """``pmcourse grade``: autograde, feedback, grades export."""
+    """``pmcourse grade``: autograde what changed, feedback, grades export (everyone)."""
     settings = load_settings(course_dir)
     chosen = _chosen(settings, assignments)
     if not assignments:
@@ -108,25 +111,35 @@ def grade(
                 "(nbgrader collect / zip_collect) so that each is at "
                 "submitted/<student>/<assignment>/<assignment>.ipynb."
             )
-    count = workers or default_workers()
-    _say(f"grading {', '.join(chosen)} with {count} worker processes")
-    outcomes = grade_cohort(
+    address = settings.options.scheduler if scheduler is None else scheduler
+    if address:
+        _say(f"grading {', '.join(chosen)} on the Dask cluster at {address}")
+    else:
+        count = workers or settings.options.workers or default_workers()
+        _say(f"grading {', '.join(chosen)} with {count} worker processes")
+    run = grade_cohort(
         settings,
         chosen,
-        workers=count,
+        workers=workers,
         progress=progress,
         forked_kernels=not fresh_kernels,
         sandbox=sandbox,
+        force=force,
+        students=students,
+        scheduler=address,
     )
-    failed = [outcome for outcome in outcomes if not outcome.ok]
     grades = export_grades(settings, chosen)
+    failed_now = [outcome for outcome in run.graded if not outcome.ok]
     _say(
-        f"graded {len(outcomes) - len(failed)} of {len(outcomes)} submissions; "
-        f"feedback in {settings.feedback_dir}; grades in {grades}"
+        f"graded {len(run.graded) - len(failed_now)} of {len(run.graded)} submissions"
+        f" ({run.skipped} unchanged since they were graded, left as they were); "
+        f"feedback in {settings.feedback_dir}; grades of everyone in {grades}"
     )
-    for outcome in failed:
-        _say(f"  not graded: {outcome.student}/{outcome.assignment}: {outcome.reason}")
-    return EXIT_FAILURES if failed else EXIT_OK
+    graded_now = {(outcome.assignment, outcome.student) for outcome in run.graded}
+    for outcome in run.failed:
+        when = "" if (outcome.assignment, outcome.student) in graded_now else " (unchanged)"
+        _say(f"  not graded{when}: {outcome.student}/{outcome.assignment}: {outcome.reason}")
+    return EXIT_FAILURES if run.failed else EXIT_OK
 
 
 def report(course_dir: Path | None, assignments: Sequence[str] | None, progress: bool) -> int:

@@ -10,9 +10,28 @@ An exception is judged by the code it carries (PostgreSQL's SQLSTATE through psy
 SQLAlchemy's wrapper (``orig``) and the ``__cause__``/``__context__`` chain; without a code
 (libpq reports refused connections as plain text) and for log text, by the server's message.
 PostgreSQL words its messages in its ``lc_messages`` language: the codes do not depend on it.
+:func:`retry_transient` runs an operation again after such an error, with backoff.
 """
 
 from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+__all__ = [
+    "RETRY_ATTEMPTS",
+    "TRANSIENT_MESSAGES",
+    "TRANSIENT_SQLITE_ERRORS",
+    "TRANSIENT_SQLSTATES",
+    "is_transient_db_error",
+    "retry_transient",
+]
+
+T = TypeVar("T")
+RETRY_ATTEMPTS = 8
+"""Tries of one database operation before a transient error is reported (about 20 s of waits)."""
 
 TRANSIENT_SQLSTATES = frozenset(
     {
@@ -113,3 +132,28 @@ def _chain(error: BaseException) -> list[BaseException]:
             if isinstance(linked, BaseException):
                 pending.append(linked)
     return found
+
+
+def retry_transient(
+    action: Callable[[], T],
+    *,
+    attempts: int = RETRY_ATTEMPTS,
+    first_delay: float = 0.2,
+    max_delay: float = 5.0,
+    before_retry: Callable[[BaseException], None] | None = None,
+) -> T:
+    """``action()``, tried again after a transient database error (:func:`is_transient_db_error`)
+    with exponential backoff and jitter, up to ``attempts`` tries in all; any other error, or
+    the last transient one, is raised. ``before_retry(error)`` runs before each new try (to
+    roll a session back, say)."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return action()
+        except Exception as error:
+            if attempt == attempts or not is_transient_db_error(error):
+                raise
+            if before_retry is not None:
+                before_retry(error)
+            delay = min(max_delay, first_delay * 2 ** (attempt - 1))
+            time.sleep(delay * random.uniform(0.5, 1.0))
+    raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises

@@ -1,112 +1,169 @@
-"""Autograde a cohort with nbgrader and write its feedback, in a pool of forked workers.
+"""Autograde a cohort with nbgrader and write its feedback: on this machine or on a Dask cluster.
 
-nbgrader's own start costs seconds (most of it imports), so this module imports it once and
-forks the workers, which share one gradebook and keep one ``NbGraderAPI`` each. Every
-submission still gets its own fresh kernel (nbgrader's ``Execute``): nothing a trainee runs
-can leak into another's grading.
-More workers than cores keep both cores busy while kernels start and the gradebook is written.
+The coordinating process (this one) decides what to grade, hands tasks out and records what
+comes back; workers never touch the course's folders or gradebook:
+
+1. every submission folder is hashed (:mod:`.fingerprint`); one that was graded before with
+   the same files and the same release is skipped, unless ``force`` or its student is named;
+2. each assignment's release is read from the gradebook once into a bundle (:mod:`.bundle`);
+3. each submission becomes a task carrying its files (:mod:`.tasks`), graded in a pool of
+   forked processes (:mod:`.pool`) or on a Dask cluster (:mod:`.cluster`, imported only
+   then): nbgrader's own autograde and feedback in a private course (:mod:`.autograder`),
+   a fresh sandboxed kernel forked from a pre-imported template per submission;
+4. the recorder (:mod:`.record`) writes each result once: folders, then the gradebook, over
+   at most ``c.PmCourse.db_connections`` connections;
+5. the grading log keeps each submission's outcome and hashes.
 """
 
 from __future__ import annotations
 
-import copy
-import multiprocessing
 import sys
-import time
-import warnings
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 
-from nbgrader.apps import NbGraderAPI
-from traitlets.config import Config
-
+from course_lib._pipeline.autograder import require_sandbox
+from course_lib._pipeline.bundle import AssignmentBundle, build_bundle
 from course_lib._pipeline.errors import PipelineError
-from course_lib._pipeline.feedback import feedback_app, write_feedback
-from course_lib._pipeline.gradebook import create_students, ensure_in_gradebook
-from course_lib._pipeline.kernels import (
-    KernelTemplate,
-    grading_config,
-    template_supported,
-    use_template,
-)
-from course_lib._pipeline.log import GradeOutcome, write_grading_log
-from course_lib._pipeline.results import failure_reason
+from course_lib._pipeline.fingerprint import read_tree, tree_digest
+from course_lib._pipeline.gradebook import create_students, ensure_in_gradebook, open_gradebook
+from course_lib._pipeline.log import GradeOutcome, read_grading_log, write_grading_log
+from course_lib._pipeline.pool import local_results
+from course_lib._pipeline.record import Recorder
 from course_lib._pipeline.settings import CourseSettings
-from course_lib._pipeline.workers import default_workers, progress_bar, redirect_output
-from course_lib._sandbox import SandboxUnavailable, check_support
+from course_lib._pipeline.tasks import GradingResult, GradingTask, WorkerOptions
+from course_lib._pipeline.workers import default_workers, progress_bar
 from course_lib.nbgrader_plugins.execute import NO_SANDBOX_WARNING
 
-__all__ = ["TRANSIENT_ATTEMPTS", "grade_cohort", "require_sandbox", "sandbox_config"]
+__all__ = ["GradingRun", "PlannedSubmission", "grade_cohort", "plan_grading"]
 
 
-# Per-worker state, set by the pool initializer in each forked worker.
-_WORKER: dict[str, Any] = {}
+@dataclass(frozen=True)
+class GradingRun:
+    """What one ``grade`` did: ``graded`` in this run, ``outcomes`` of every current
+    submission of the assignments (those skipped keep their last outcome)."""
+
+    graded: list[GradeOutcome]
+    outcomes: list[GradeOutcome]
+
+    @property
+    def skipped(self) -> int:
+        """Submissions left as they were (unchanged since they were graded)."""
+        return len(self.outcomes) - len(self.graded)
+
+    @property
+    def failed(self) -> list[GradeOutcome]:
+        """Current submissions that are not graded (this run or before)."""
+        return [outcome for outcome in self.outcomes if not outcome.ok]
 
 
-def sandbox_config(config: Config, sandbox: bool) -> Config:
-    """A copy of ``config`` whose kernels run sandboxed, or not (``--no-sandbox``)."""
-    result = copy.deepcopy(config)
-    result.GradingExecute.sandbox = sandbox
-    return result
+@dataclass(frozen=True)
+class PlannedSubmission:
+    """A current submission and the content hash of its folder."""
+
+    assignment: str
+    student: str
+    submission_hash: str
 
 
-def require_sandbox() -> None:
-    """Stop with a PipelineError naming the missing kernel feature when this machine cannot
-    run trainee code sandboxed."""
-    try:
-        check_support()
-    except SandboxUnavailable as error:
-        raise PipelineError(str(error)) from error
+def _submissions(
+    settings: CourseSettings, assignments: Sequence[str], students: Collection[str]
+) -> list[PlannedSubmission]:
+    """Every current submission of ``assignments`` (of ``students`` only, when given), hashed."""
+    ignore = list(settings.config.CourseDirectory.get("ignore", []))
+    found = []
+    for assignment in assignments:
+        settings.check_assignment(assignment)
+        for student in settings.students(assignment):
+            files = read_tree(settings.submission_dir(student, assignment), ignore)
+            found.append(PlannedSubmission(assignment, student, tree_digest(files)))
+    if students:
+        missing = sorted(set(students) - {planned.student for planned in found})
+        if missing:
+            raise PipelineError(
+                f"no submission of {', '.join(assignments)} from {', '.join(missing)} under "
+                f"{settings.submitted_dir}. Check the student ids (folder names there), or "
+                "collect their submissions first."
+            )
+    if not found:
+        raise PipelineError(
+            f"no submissions of {', '.join(assignments)} under {settings.submitted_dir}. "
+            "Collect them first (nbgrader collect / zip_collect) so that each is at "
+            "submitted/<student>/<assignment>/<assignment>.ipynb."
+        )
+    return found
 
 
-def _init_worker(
-    settings: CourseSettings, worker_log: str, forked_kernels: bool, sandbox: bool
-) -> None:
-    """Give this worker one NbGraderAPI (and a kernel template) and send its console noise
-    to ``worker_log``."""
-    warnings.simplefilter("ignore")  # nbgrader and SQLAlchemy warnings are logged, not raised
-    redirect_output(worker_log)
-    config = sandbox_config(settings.config, sandbox)
-    if forked_kernels:
-        config = grading_config(config, sandbox)
-        use_template(KernelTemplate.start())
-    _WORKER["api"] = NbGraderAPI(config=config)
-    _WORKER["feedback"] = feedback_app(NbGraderAPI(config=settings.config))
-    _WORKER["settings"] = settings
+def plan_grading(
+    settings: CourseSettings,
+    planned: Sequence[PlannedSubmission],
+    digests: Mapping[str, str],
+    *,
+    force: bool,
+    students: Collection[str],
+) -> tuple[list[PlannedSubmission], dict[tuple[str, str], GradeOutcome]]:
+    """Which submissions to grade, and the last outcome of every other current one.
+
+    Graded: all with ``force``; else those of ``students`` when given; else each new one,
+    one whose files or release changed since it was graded, and one whose autograded
+    notebook is gone.
+    """
+    previous = {(old.assignment, old.student): old for old in read_grading_log(settings)}
+    to_grade, kept = [], {}
+    for item in planned:
+        old = previous.get((item.assignment, item.student))
+        if students:
+            chosen = item.student in students
+        else:
+            chosen = (
+                force
+                or old is None
+                or old.submission_hash != item.submission_hash
+                or old.assignment_hash != digests[item.assignment]
+                or (old.ok and not settings.autograded_notebook(item.student, item.assignment)
+                    .is_file())
+            )  # fmt: skip
+        if chosen:
+            to_grade.append(item)
+        elif old is not None:
+            kept[(item.assignment, item.student)] = old
+    return to_grade, kept
 
 
-TRANSIENT_ATTEMPTS = 3
-_TRANSIENT = ("database is locked", "Address already in use", "Kernel died before replying")
+def _tasks(
+    settings: CourseSettings, planned: Sequence[PlannedSubmission], digests: Mapping[str, str]
+) -> Iterator[GradingTask]:
+    """One task per planned submission, its files read when the task is handed out."""
+    ignore = list(settings.config.CourseDirectory.get("ignore", []))
+    for item in planned:
+        folder = settings.submission_dir(item.student, item.assignment)
+        files = read_tree(folder, ignore)
+        yield GradingTask(
+            assignment=item.assignment,
+            student=item.student,
+            files=files,
+            submission_hash=tree_digest(files),
+            bundle_digest=digests[item.assignment],
+            origin=str(folder),
+        )
 
 
-def _transient(result: dict[str, Any]) -> bool:
-    """Whether a failed autograde hit trouble worth one more try (a busy gradebook, a kernel
-    that could not start), rather than a problem of the submission."""
-    text = f"{result.get('log', '')}\n{result.get('error', '')}"
-    return any(marker in text for marker in _TRANSIENT)
+def _results(
+    settings: CourseSettings,
+    tasks: Iterator[GradingTask],
+    bundles: Mapping[str, AssignmentBundle],
+    options: WorkerOptions,
+    workers: int,
+    scheduler: str,
+    recorder: Recorder,
+) -> Iterator[GradingResult]:
+    if scheduler:
+        # Imported here, not at the top: Dask's import costs seconds that local runs skip.
+        from course_lib._pipeline.cluster import cluster_results
 
-
-def _grade_one(job: tuple[str, str]) -> GradeOutcome:
-    assignment, student = job
-    settings: CourseSettings = _WORKER["settings"]
-    start = time.perf_counter()
-    for attempt in range(1, TRANSIENT_ATTEMPTS + 1):
-        try:
-            result = _WORKER["api"].autograde(assignment, student, force=True, create=True)
-        except Exception as error:  # a crash in nbgrader must not stop the cohort
-            result = {"success": False, "error": f"{type(error).__name__}: {error}"}
-        if result.get("success") or not _transient(result) or attempt == TRANSIENT_ATTEMPTS:
-            break
-        time.sleep(0.5 * attempt)
-    folder = settings.submission_dir(student, assignment)
-    if not result.get("success"):
-        reason = failure_reason(result, folder)
-        return GradeOutcome(assignment, student, False, reason, time.perf_counter() - start)
-    feedback = write_feedback(_WORKER["feedback"], assignment, student)
-    if not feedback.get("success"):
-        reason = "graded, but feedback failed: " + failure_reason(feedback, folder)
-        return GradeOutcome(assignment, student, False, reason, time.perf_counter() - start)
-    return GradeOutcome(assignment, student, True, "", time.perf_counter() - start)
+        return cluster_results(scheduler, tasks, bundles, options)
+    worker_log = settings.reports_dir / "grading_workers.log"
+    worker_log.write_text("")
+    return local_results(tasks, bundles, options, workers, str(worker_log), recorder.paused)
 
 
 def grade_cohort(
@@ -117,54 +174,62 @@ def grade_cohort(
     progress: bool = True,
     forked_kernels: bool = True,
     sandbox: bool = True,
-) -> list[GradeOutcome]:
-    """Autograde every submission of ``assignments``; one outcome per submission.
+    force: bool = False,
+    students: Collection[str] = (),
+    scheduler: str | None = None,
+    expected_failures: Mapping[tuple[str, str], str] | None = None,
+) -> GradingRun:
+    """Autograde the submissions of ``assignments`` that need it (see :func:`plan_grading`).
 
-    A submission nbgrader cannot grade is recorded with its reason and the run goes on.
-    Re-running regrades everything (``force``), so scores are the same each time.
-    ``forked_kernels`` starts each submission's fresh kernel by forking a pre-imported
-    template (see ``course_lib._pipeline.kernels``); False starts every kernel from scratch,
-    as nbgrader does. ``sandbox`` (the default) runs every kernel confined
-    (``course_lib._sandbox``); a machine that cannot is a PipelineError naming why, and
-    False grades without it, with a warning.
+    A submission nbgrader cannot grade is recorded with its reason and the run goes on; a
+    failure listed in ``expected_failures`` (``(assignment, student)`` -> why) is printed as
+    expected. ``scheduler`` (default ``c.PmCourse.scheduler``) grades on that Dask cluster;
+    ``workers`` (default ``c.PmCourse.workers``, else :func:`default_workers`) is the local
+    pool's size. ``forked_kernels`` False starts every kernel from scratch, as nbgrader does;
+    ``sandbox`` False grades without the sandbox, with a warning.
     """
-    if sandbox:
-        require_sandbox()
-    else:
+    scheduler = settings.options.scheduler if scheduler is None else scheduler
+    if not sandbox:
         print(f"warning: {NO_SANDBOX_WARNING}", file=sys.stderr)
-    jobs: list[tuple[str, str]] = []
-    for assignment in assignments:
-        settings.check_assignment(assignment)
-        jobs.extend((assignment, student) for student in settings.students(assignment))
-    if not jobs:
-        raise PipelineError(
-            f"no submissions of {', '.join(assignments)} under {settings.submitted_dir}. "
-            "Collect them first (nbgrader collect / zip_collect) so that each is at "
-            "submitted/<student>/<assignment>/<assignment>.ipynb."
-        )
+    elif not scheduler:
+        require_sandbox()
+    planned = _submissions(settings, assignments, set(students))
     for assignment in assignments:
         if settings.students(assignment) and ensure_in_gradebook(settings, assignment):
             print(f"released {assignment} first: it was not in the gradebook", file=sys.stderr)
-    create_students(settings, (student for _, student in jobs))
-    forked_kernels = forked_kernels and template_supported()
+    create_students(settings, (item.student for item in planned))
+    with open_gradebook(settings) as gradebook:
+        bundles = {name: build_bundle(settings, gradebook, name) for name in assignments}
+    digests = {name: bundle.digest for name, bundle in bundles.items()}
+    to_grade, kept = plan_grading(settings, planned, digests, force=force, students=set(students))
 
     settings.reports_dir.mkdir(parents=True, exist_ok=True)
-    worker_log = settings.reports_dir / "grading_workers.log"
-    worker_log.write_text("")
-    count = max(1, min(workers or default_workers(), len(jobs)))
-    outcomes: list[GradeOutcome] = []
-    context = multiprocessing.get_context("fork")
-    with (
-        context.Pool(
-            count, _init_worker, (settings, str(worker_log), forked_kernels, sandbox)
-        ) as pool,
-        progress_bar(len(jobs), progress, "grading") as bar,
-    ):
-        for outcome in pool.imap_unordered(_grade_one, jobs):
-            outcomes.append(outcome)
+    count = max(1, min(workers or settings.options.workers or default_workers(), len(to_grade)))
+    options = WorkerOptions(settings.config, forked_kernels=forked_kernels, sandbox=sandbox)
+    expected = expected_failures or {}
+    with progress_bar(len(to_grade), progress, "grading") as bar:
+
+        def recorded(outcome: GradeOutcome) -> None:
             bar.update(1)
             if not outcome.ok:
-                bar.write(f"  failed: {outcome.student}/{outcome.assignment}: {outcome.reason}")
-    outcomes.sort(key=lambda outcome: (outcome.assignment, outcome.student))
-    write_grading_log(settings, outcomes)
-    return outcomes
+                why = expected.get((outcome.assignment, outcome.student))
+                status = f"failed as expected ({why})" if why else "failed"
+                bar.write(f"  {status}: {outcome.student}/{outcome.assignment}: {outcome.reason}")
+
+        recorder = Recorder(settings, settings.options.db_connections, recorded)
+        try:
+            if to_grade:
+                tasks = _tasks(settings, to_grade, digests)
+                by_digest = {bundle.digest: bundle for bundle in bundles.values()}
+                with recorder:
+                    for result in _results(
+                        settings, tasks, by_digest, options, count, scheduler, recorder
+                    ):
+                        recorder.record(result)
+        finally:
+            # What was recorded is logged even when the run is interrupted.
+            graded = sorted(recorder.outcomes, key=lambda o: (o.assignment, o.student))
+            current = {**kept, **{(o.assignment, o.student): o for o in graded}}
+            outcomes = sorted(current.values(), key=lambda o: (o.assignment, o.student))
+            write_grading_log(settings, outcomes)
+    return GradingRun(graded=graded, outcomes=outcomes)

@@ -1,4 +1,9 @@
-"""The grading log: how grading each submission went, kept across runs in a CSV file."""
+"""The grading log: how grading each submission went, kept across runs in a CSV file.
+
+Each row also keeps the content hashes the submission was graded with (its folder's and its
+assignment's release, :mod:`course_lib._pipeline.fingerprint`): incremental grading skips a
+submission whose hashes are unchanged.
+"""
 
 from __future__ import annotations
 
@@ -16,17 +21,25 @@ GRADING_LOG = "grading_log.csv"
 
 @dataclass(frozen=True)
 class GradeOutcome:
-    """How grading one submission went; ``reason`` says why when ``ok`` is False."""
+    """How grading one submission went; ``reason`` says why when ``ok`` is False.
+
+    ``submission_hash`` and ``assignment_hash`` identify what was graded (empty in logs
+    written before they were recorded: such submissions are graded again).
+    """
 
     assignment: str
     student: str
     ok: bool
     reason: str
     seconds: float
+    submission_hash: str = ""
+    assignment_hash: str = ""
 
 
 def write_grading_log(settings: CourseSettings, outcomes: Sequence[GradeOutcome]) -> Path:
-    """Record the outcomes (merged with earlier runs of other assignments) as a CSV."""
+    """Record the outcomes as a CSV: they replace every earlier row of their assignments
+    (pass every current submission of an assignment, graded in this run or not); rows of
+    other assignments are kept."""
     path = settings.reports_dir / GRADING_LOG
     kept = {
         (old.assignment, old.student): old
@@ -58,6 +71,8 @@ def read_grading_log(settings: CourseSettings) -> list[GradeOutcome]:
                 ok=row["ok"] == "True",
                 reason=row["reason"],
                 seconds=float(row["seconds"]),
+                submission_hash=row.get("submission_hash") or "",
+                assignment_hash=row.get("assignment_hash") or "",
             )
             for row in csv.DictReader(handle)
         ]

@@ -16,6 +16,7 @@ caps what ``NotebookClient`` keeps of their output. ``check_support`` says wheth
 machine can sandbox.
 """
 
+from course_lib._sandbox._namespaces import die_with_parent
 from course_lib._sandbox._output import OutputCapMixin
 from course_lib._sandbox._policy import Limits, Policy, scrubbed_environment
 from course_lib._sandbox._process import ConfinedProcess, fork_confined, spawn_confined
@@ -32,6 +33,7 @@ __all__ = [
     "SandboxedKernelManager",
     "SandboxedProvisioner",
     "check_support",
+    "die_with_parent",
     "fork_confined",
     "scrubbed_environment",
     "spawn_confined",

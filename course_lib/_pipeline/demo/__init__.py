@@ -76,7 +76,9 @@ def build_demo_course(
 ) -> tuple[CourseSettings, list[str]]:
     """Copy the course's config and source notebooks into ``target`` and write the cohort."""
 
-    original = load_settings(source)
+    # The course folders alone: a demo must not write into a gradebook the Jupyter config
+    # path points at (a hub's), nor stop on its course id.
+    original = load_settings(source, jupyter_path=False)
     chosen = list(assignments) if assignments else original.assignments()
     for name in chosen:
         original.check_assignment(name)
@@ -90,7 +92,7 @@ def build_demo_course(
             ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"),
             dirs_exist_ok=True,
         )
-    settings = load_settings(target)
+    settings = load_settings(target, jupyter_path=False)
     unsupported = sorted(set(cohort.values()) - set(cohorts.SUBMISSION_KINDS))
     if unsupported:
         raise PipelineError(
@@ -136,12 +138,27 @@ def run_demo(
         f"({len(kinds)} kinds of submission: {', '.join(kinds)})"
     )
     say(f"[3/5] grade: {len(cohort) * len(chosen)} submissions through nbgrader")
-    outcomes = grade_cohort(settings, chosen, workers=workers, progress=progress, sandbox=sandbox)
+    expected_failures = {
+        (name, student): f"{kind}: {cohorts.SUBMISSION_KINDS[kind]}"
+        for name in chosen
+        for student, kind in cohort.items()
+        if "not_graded" in cohorts.expected_flagged(name, kind).checks
+    }
+    outcomes = grade_cohort(
+        settings,
+        chosen,
+        workers=workers,
+        progress=progress,
+        sandbox=sandbox,
+        expected_failures=expected_failures,
+    ).outcomes
     grades = export_grades(settings, chosen)
     failed = [outcome for outcome in outcomes if not outcome.ok]
+    as_expected = [o for o in failed if (o.assignment, o.student) in expected_failures]
     say(
         f"      graded {len(outcomes) - len(failed)}, not gradable {len(failed)} "
-        f"(recorded with their reason); grades: {grades}"
+        f"({len(as_expected)} of them as expected: broken on purpose; each recorded with its "
+        f"reason); grades: {grades}"
     )
     say("[4/5] report: item analysis")
     page = write_report(settings, chosen)
