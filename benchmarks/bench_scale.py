@@ -208,11 +208,15 @@ def gradebook_bytes(course: Path) -> int:
     return sum(path.stat().st_size for path in course.glob("gradebook.db*"))
 
 
-def grade_and_report(course: Path, cohort: int, names: Sequence[str], extra: list[str]) -> Row:
-    """``pmcourse grade`` then ``pmcourse report`` of the whole course."""
+def grade_and_report(
+    course: Path, cohort: int, names: Sequence[str], workers: int, scheduler: str = ""
+) -> Row:
+    """``pmcourse grade`` (locally with ``workers``, or on ``scheduler``) then, locally,
+    ``pmcourse report`` of the whole course."""
+    extra = ["--scheduler", scheduler] if scheduler else ["--workers", str(workers)]
     grade = pmcourse(course, ["grade", "--no-progress", *extra])
-    report = pmcourse(course, ["report", "--no-progress"]) if not extra else None
-    where = "dask (2 workers)" if extra else f"local ({default_workers()} workers)"
+    report = None if scheduler else pmcourse(course, ["report", "--no-progress"])
+    where = "dask (2 workers)" if scheduler else f"local ({workers} workers)"
     return Row(cohort, where, cohort * len(names), grade, gradebook_bytes(course), report)
 
 
@@ -226,7 +230,7 @@ def folder_ids(course: Path) -> dict[tuple[str, str], tuple[int, int]]:
 
 
 def rerun_changed(
-    course: Path, names: Sequence[str], kinds: dict[str, str], changed: int
+    course: Path, names: Sequence[str], kinds: dict[str, str], changed: int, workers: int
 ) -> tuple[Run, list[str]]:
     """Change ``changed`` submissions (another kind), grade again without --force; the run
     and the problems found (regraded set not exactly the changed one, wrong scores)."""
@@ -239,7 +243,7 @@ def rerun_changed(
     for (student, name), kind in picked.items():
         write_cohort(course, name, {student: kind}, SEED)
     before = folder_ids(course)
-    run = pmcourse(course, ["grade", "--no-progress"])
+    run = pmcourse(course, ["grade", "--no-progress", "--workers", str(workers)])
     after = folder_ids(course)
     regraded = {key for key, ident in after.items() if before.get(key) != ident}
     wanted = set(picked)
@@ -460,6 +464,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=None,
         help="comma-separated assignment ids (default: all of the course)",
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=len(os.sched_getaffinity(0)),
+        help="local grading workers (default: the CPUs this process may use)",
+    )
     parser.add_argument("--no-dask", action="store_true", help="skip the Dask run")
     parser.add_argument("--changed", type=int, default=None, help="changed for the re-run (10)")
     parser.add_argument("--profiled", type=int, default=None, help="submissions profiled (6)")
@@ -481,10 +491,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     names = args.assignments.split(",") if args.assignments else known[: 2 if args.quick else None]
     changed = args.changed or (2 if args.quick else 10)
     profiled = args.profiled or (2 if args.quick else 6)
+    workers = args.workers
     os.environ["PATH"] = _env()["PATH"]
     print(
         f"cohorts {sizes} x {len(names)} assignments ({', '.join(names)}); "
-        f"{os.cpu_count()} cores, {default_workers()} local workers",
+        f"{os.cpu_count()} cores, {workers} local workers (pmcourse's default here: "
+        f"{default_workers()})",
         flush=True,
     )
 
@@ -502,7 +514,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             folder = Path(scratch) / f"local-{size}"
             print(f"{size} trainees: building, grading, reporting ...", flush=True)
             cohort_course(base, folder, kinds, names)
-            rows.append(grade_and_report(folder, size, names, []))
+            rows.append(grade_and_report(folder, size, names, workers))
             found, scores = check_graded(folder, names, kinds)
             problems += found
             notes.append(
@@ -513,7 +525,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 local_scores = scores
             if size == sizes[-1]:
                 print(f"re-run with {changed} changed submissions ...", flush=True)
-                rerun, found = rerun_changed(folder, names, kinds, changed)
+                rerun, found = rerun_changed(folder, names, kinds, changed, workers)
                 problems += found
                 share = rerun.seconds / rows[-1].grade.seconds
                 notes.append(
@@ -528,7 +540,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{size} trainees on a local Dask cluster (2 workers) ...", flush=True)
             cohort_course(base, folder, kinds_of(size), names)
             with dask_cluster() as address:
-                rows.append(grade_and_report(folder, size, names, ["--scheduler", address]))
+                rows.append(grade_and_report(folder, size, names, workers, address))
             same = item_dict(folder, names) == local_scores and bool(local_scores)
             if not same:
                 problems.append(f"Dask scores differ from local scores for {size} trainees")
