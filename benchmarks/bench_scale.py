@@ -34,6 +34,7 @@ import json
 import os
 import pstats
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -121,27 +122,31 @@ def _env() -> dict[str, str]:
     return env
 
 
-def pmcourse(course: Path, arguments: Sequence[str]) -> Run:
-    """Run ``pmcourse ARGUMENTS`` in its own process in ``course``; stop on a usage error."""
+def pmcourse(course: Path, arguments: Sequence[str], timeout: float = 7200.0) -> Run:
+    """Run ``pmcourse ARGUMENTS`` in its own process (and session) in ``course``; stop on a
+    usage error, or after ``timeout`` seconds (its whole session killed)."""
     with tempfile.NamedTemporaryFile(suffix=".json") as figures:
         start = time.perf_counter()
-        done = subprocess.run(
-            [sys.executable, "-c", RUNNER, figures.name, *arguments],
-            cwd=course,
-            env=_env(),
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        process = subprocess.Popen(
+            [sys.executable, "-c", RUNNER, figures.name, *arguments], cwd=course, env=_env(),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        )  # fmt: skip
+        try:
+            stdout, stderr = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)  # its workers and kernel templates too
+            process.communicate()
+            raise SystemExit(
+                f"pmcourse {' '.join(arguments)} in {course} still ran after {timeout:.0f} s: "
+                "stopped (a hung grading pool?)"
+            ) from None
         seconds = time.perf_counter() - start
         text = Path(figures.name).read_text() or "{}"
     measured = json.loads(text)
-    if done.returncode != 0 or measured.get("code") not in (0, 1):
-        sys.stderr.write(done.stdout[-3000:] + done.stderr[-3000:])
+    if process.returncode != 0 or measured.get("code") not in (0, 1):
+        sys.stderr.write(stdout[-3000:] + stderr[-3000:])
         raise SystemExit(f"pmcourse {' '.join(arguments)} failed in {course}")
-    return Run(
-        seconds, measured["code"], measured["maxrss_kib"] / 1024, measured["cpu"], done.stdout
-    )
+    return Run(seconds, measured["code"], measured["maxrss_kib"] / 1024, measured["cpu"], stdout)
 
 
 def kinds_of(size: int) -> dict[str, str]:
