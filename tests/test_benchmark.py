@@ -65,7 +65,7 @@ def test_scale_benchmark_quick_mode_grades_every_submission_and_reruns_the_chang
     ):
         assert line in out
     rows = [line.split() for line in out.splitlines() if line.lstrip().startswith(("6 ", "12 "))]
-    assert [(row[0], row[1], row[3]) for row in rows] == [
+    assert [(row[0], row[1], row[4]) for row in rows] == [
         ("6", "local", "12"),
         ("12", "local", "24"),
         ("6", "dask", "12"),
