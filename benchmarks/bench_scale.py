@@ -176,10 +176,9 @@ def settings_of(course: Path) -> CourseSettings:
 def item_dict(course: Path, names: Sequence[str]) -> dict[tuple[str, str, str], float]:
     """(assignment, student, item) -> score from a course's gradebook."""
     table = item_scores(settings_of(course), names)
-    return {
-        (str(row.assignment), str(row.student), str(row.item)): round(float(row.score), 4)
-        for row in table.itertuples(index=False)
-    }
+    keys = zip(table["assignment"], table["student"], table["item"], strict=True)
+    scores = table["score"].astype(float).round(4).tolist()
+    return {(str(a), str(s), str(i)): score for (a, s, i), score in zip(keys, scores, strict=True)}
 
 
 def check_graded(
@@ -191,11 +190,12 @@ def check_graded(
     problems = []
     log = {(outcome.assignment, outcome.student): outcome for outcome in read_grading_log(settings)}
     scores = item_dict(course, names)
+    table = item_scores(settings, names)
+    auto = table[table["graded_by"] == "auto"]
     totals: dict[tuple[str, str], float] = {}
-    for row in item_scores(settings, names).itertuples(index=False):
-        if row.graded_by == "auto":
-            key = (str(row.assignment), str(row.student))
-            totals[key] = totals.get(key, 0.0) + float(row.score)
+    for key, score in zip(zip(auto["assignment"], auto["student"], strict=True),
+                          auto["score"].astype(float).tolist(), strict=True):  # fmt: skip
+        totals[(str(key[0]), str(key[1]))] = totals.get((str(key[0]), str(key[1])), 0.0) + score
     for name in names:
         for student, kind in kinds.items():
             outcome = log.get((name, student))
@@ -268,7 +268,7 @@ def rerun_changed(
 @contextlib.contextmanager
 def dask_cluster() -> Iterator[str]:
     """A scheduler and two single-thread worker processes on 127.0.0.1: its address."""
-    with LocalCluster(
+    with LocalCluster(  # type: ignore[no-untyped-call]  # distributed has no type hints
         n_workers=2,
         threads_per_worker=1,
         processes=True,
