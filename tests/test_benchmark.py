@@ -37,3 +37,36 @@ def test_benchmark_quick_mode_compares_stock_and_pmcourse() -> None:
     ):
         assert line in out
     assert "scores identical: yes" in out
+
+
+def test_scale_benchmark_quick_mode_grades_every_submission_and_reruns_the_changed() -> None:
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_scale.py"), "--quick"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    out = result.stdout
+    assert "cohorts [6, 12] x 2 assignments" in out
+    for line in (
+        "floor (bare kernel, one trivial cell):",
+        "growth 12 vs 6 trainees",
+        "6 trainees: 12 of 12 submissions graded with their kind's score",
+        "12 trainees: 24 of 24 submissions graded with their kind's score",
+        "regraded exactly the changed ones: yes",
+        "Dask scores equal local scores (6 trainees): yes",
+        "where one submission's CPU goes",
+        "checks: all passed",
+    ):
+        assert line in out
+    rows = [line.split() for line in out.splitlines() if line.lstrip().startswith(("6 ", "12 "))]
+    assert [(row[0], row[1], row[4]) for row in rows] == [
+        ("6", "local", "12"),
+        ("12", "local", "24"),
+        ("6", "dask", "12"),
+    ]
