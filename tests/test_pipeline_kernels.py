@@ -18,6 +18,7 @@ from course_lib._pipeline.kernels import (
     template_supported,
     use_template,
 )
+from course_lib._sandbox import Policy, check_support
 
 pytestmark = pytest.mark.skipif(not template_supported(), reason="needs Linux pidfd support")
 
@@ -142,3 +143,21 @@ def test_only_python_ipykernel_commands_are_forked() -> None:
     ]
     assert _kernel_arguments(["/usr/bin/R", "--slave", "-e", "IRkernel::main()"]) is None
     assert _kernel_arguments(["/opt/other/python", "-m", "ipykernel_launcher"]) is None
+
+
+def test_the_template_keeps_no_descriptor_per_confined_kernel(
+    template: KernelTemplate, tmp_path: Path
+) -> None:
+    # A template serves every kernel of a worker's life: a thousand-submission run once
+    # failed when its descriptors went past select()'s 1024.
+    check_support()
+
+    def descriptors() -> int:
+        return len(os.listdir(f"/proc/{template.pid}/fd"))
+
+    template.spawn_confined(["--version"], {}, Policy(scratch=tmp_path)).wait(30)
+    before = descriptors()
+    for _ in range(6):
+        kernel = template.spawn_confined(["--version"], {}, Policy(scratch=tmp_path))
+        assert kernel.wait(30) == 0
+    assert descriptors() == before

@@ -239,6 +239,7 @@ def serve_template(fd: int) -> None:
                 connection.send(error)
             else:
                 connection.send((confined.pid, confined.kernel_pid))
+                confined.release()  # the worker attaches its own handle
             continue
         pid = os.fork()
         if pid == 0:  # the kernel
