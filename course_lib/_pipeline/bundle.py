@@ -23,6 +23,7 @@ from typing import Any
 import sqlalchemy
 from nbgrader.api import Base, Gradebook
 
+from course_lib import _notebook as nbmeta
 from course_lib._pipeline.fingerprint import FileTree, digest, read_tree
 from course_lib._pipeline.settings import CourseSettings
 
@@ -85,6 +86,28 @@ def _release_rows(gradebook: Gradebook, assignment: str) -> Rows:
     return rows
 
 
+def _in_notebook_order(settings: CourseSettings, assignment: str, rows: Rows) -> list[Any]:
+    """The source cells in their notebook's order, which the private gradebook's insertion
+    order keeps: the repair of a deleted grade cell puts it back after the cells that came
+    before it there (``RepairGradeCells``), so an order by id put cells at the top."""
+    positions: dict[tuple[str, str], int] = {}
+    for notebook in rows["notebook"]:
+        path = settings.source_dir / assignment / f"{notebook['name']}.ipynb"
+        if not path.is_file():
+            continue
+        for index, cell in enumerate(nbmeta.read_notebook_json(path).get("cells", [])):
+            name = nbmeta.grade_id(cell)
+            if name is not None:
+                positions[(str(notebook["id"]), name)] = index
+    last = 1 + max(positions.values(), default=0)
+
+    def key(row: dict[str, Any]) -> tuple[str, int, str]:
+        where = positions.get((str(row["notebook_id"]), str(row["name"])), last)
+        return str(row["notebook_id"]), where, str(row["id"])
+
+    return sorted(rows["source_cell"], key=key)
+
+
 def _canonical(rows: Rows) -> bytes:
     def plain(value: Any) -> Any:
         return value.isoformat() if isinstance(value, datetime) else value
@@ -99,6 +122,7 @@ def build_bundle(
 ) -> AssignmentBundle:
     """The bundle of ``assignment`` from the course's open ``gradebook`` and source folder."""
     rows = _release_rows(gradebook, assignment)
+    rows["source_cell"] = _in_notebook_order(settings, assignment, rows)
     schema = gradebook.db.execute(sqlalchemy.text("SELECT version_num FROM alembic_version"))
     schema_version = str(schema.scalar() or "")
     gradebook.db.commit()
