@@ -17,8 +17,10 @@ from pathlib import Path
 import pytest
 from cohort_support import grade_rows, log_rows, released_course
 
+from course_lib._pipeline.bundle import build_bundle
 from course_lib._pipeline.demo import cohort
 from course_lib._pipeline.export import item_scores
+from course_lib._pipeline.gradebook import open_gradebook
 from course_lib._pipeline.settings import load_settings
 from course_lib.cli import main
 
@@ -164,3 +166,17 @@ def test_a_deleted_autograded_notebook_is_graded_again(
     notebook = course / "autograded" / "cy" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
     assert json.loads(notebook.read_text())["cells"]
     assert _scores(course) == scores
+
+
+def test_a_bundle_keeps_the_source_cells_in_notebook_order(first_graded: Path) -> None:
+    # A worker's private gradebook is filled in this order, and the repair of a deleted grade
+    # cell puts it back after the cells listed before it: any other order misplaces it.
+    settings = load_settings(first_graded, jupyter_path=False)
+    with open_gradebook(settings) as gradebook:
+        bundle = build_bundle(settings, gradebook, ASSIGNMENT)
+    source = settings.source_dir / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    cells = json.loads(source.read_text(encoding="utf-8"))["cells"]
+    in_notebook = [c["metadata"]["nbgrader"]["grade_id"] for c in cells
+                   if "grade_id" in c["metadata"].get("nbgrader", {})]  # fmt: skip
+    assert [row["name"] for row in bundle.rows["source_cell"]] == in_notebook
+    assert len(in_notebook) > 3
