@@ -14,17 +14,22 @@ pytestmark = [pytest.mark.nbgrader, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_benchmark_quick_mode_compares_stock_and_pmcourse() -> None:
+def _quick(script: str, timeout: float) -> subprocess.CompletedProcess[str]:
+    """Run ``benchmarks/<script> --quick`` with this venv's tools on PATH (nbgrader's alembic)."""
     env = dict(os.environ)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "bench_grading.py"), "--quick"],
+    return subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / script), "--quick"],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=timeout,
     )
+
+
+def test_benchmark_quick_mode_compares_stock_and_pmcourse() -> None:
+    result = _quick("bench_grading.py", timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr[-3000:]
     out = result.stdout
     assert "submissions: 4 of a1_roles" in out
@@ -40,16 +45,7 @@ def test_benchmark_quick_mode_compares_stock_and_pmcourse() -> None:
 
 
 def test_scale_benchmark_quick_mode_grades_every_submission_and_reruns_the_changed() -> None:
-    env = dict(os.environ)
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "bench_scale.py"), "--quick"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    result = _quick("bench_scale.py", timeout=900)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     out = result.stdout
     assert "cohorts [6, 12] x 2 assignments" in out
