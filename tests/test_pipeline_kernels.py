@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
+from queue import Empty
 
 import pytest
 from nbclient import NotebookClient
@@ -18,6 +22,7 @@ from course_lib._pipeline.kernels import (
     template_supported,
     use_template,
 )
+from course_lib._pipeline.prompt_kernels import PromptKernelClient
 from course_lib._sandbox import Policy, check_support
 
 pytestmark = pytest.mark.skipif(not template_supported(), reason="needs Linux pidfd support")
@@ -161,3 +166,62 @@ def test_the_template_keeps_no_descriptor_per_confined_kernel(
         kernel = template.spawn_confined(["--version"], {}, Policy(scratch=tmp_path))
         assert kernel.wait(30) == 0
     assert descriptors() == before
+
+
+async def _started(tmp_path: Path) -> tuple[TemplateKernelManager, PromptKernelClient]:
+    manager = TemplateKernelManager(kernel_name="python3")
+    await manager.start_kernel(cwd=str(tmp_path))
+    client = manager.client()
+    assert isinstance(client, PromptKernelClient)
+    client.start_channels()
+    return manager, client
+
+
+def test_a_prompt_client_is_ready_with_the_kernels_start_up_drained(
+    template: KernelTemplate, tmp_path: Path
+) -> None:
+    async def scenario() -> tuple[list[str], dict[str, object], bool]:
+        manager, client = await _started(tmp_path)
+        try:
+            await client.wait_for_ready(timeout=60)
+            left = []
+            with contextlib.suppress(Empty):
+                while True:
+                    left.append((await client.iopub_channel.get_msg(timeout=0))["msg_type"])
+            request = client.execute("print(6 * 7)")
+            reply = await client._async_recv_reply(request, timeout=60)
+            outputs = []
+            while True:  # everything IOPub brings from here on belongs to the cell
+                message = await client.iopub_channel.get_msg(timeout=60)
+                assert message["parent_header"]["msg_id"] == request, message["msg_type"]
+                outputs.append(message["content"])
+                if message["content"].get("execution_state") == "idle":
+                    break
+        finally:
+            client.stop_channels()
+            await manager.shutdown_kernel(now=True)
+        stream = [output["text"] for output in outputs if "text" in output]
+        return left, {"status": reply["content"]["status"], "text": stream}, manager.has_kernel
+
+    left, answer, still_running = asyncio.run(scenario())
+    assert left == []  # start-up statuses and the welcome were read by wait_for_ready
+    assert answer == {"status": "ok", "text": ["42\n"]}
+    assert not still_running  # shutdown returned with the kernel gone
+
+
+def test_a_prompt_client_reports_a_kernel_that_died_before_replying(
+    template: KernelTemplate, tmp_path: Path
+) -> None:
+    async def scenario() -> str:
+        manager, client = await _started(tmp_path)
+        os.kill(manager.provisioner.pid, signal.SIGKILL)  # type: ignore[union-attr]
+        try:
+            with pytest.raises(RuntimeError) as raised:
+                await client.wait_for_ready(timeout=60)
+        finally:
+            client.stop_channels()
+            await manager.shutdown_kernel(now=True)
+        return str(raised.value)
+
+    # The text the grader retries on (course_lib._pipeline.autograder), as jupyter_client's.
+    assert asyncio.run(scenario()) == "Kernel died before replying to kernel_info"

@@ -34,9 +34,9 @@ from collections.abc import Mapping
 from multiprocessing.connection import Connection
 from typing import Any
 
-from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning.local_provisioner import LocalProvisioner
 
+from course_lib._pipeline.prompt_kernels import PromptKernelManager
 from course_lib._sandbox import (
     ConfinedProcess,
     Policy,
@@ -329,7 +329,7 @@ class TemplateProvisioner(LocalProvisioner):
         return self.connection_info
 
 
-class TemplateKernelManager(AsyncKernelManager):
+class TemplateKernelManager(PromptKernelManager):
     """An ``AsyncKernelManager`` whose kernels come from the worker's template and talk over
     unix sockets."""
 
@@ -365,7 +365,7 @@ class SandboxedTemplateProvisioner(SandboxedProvisioner):
         return super().launch_confined(cmd, policy, env, **streams)
 
 
-class SandboxedTemplateKernelManager(SandboxedKernelManager):
+class SandboxedTemplateKernelManager(PromptKernelManager, SandboxedKernelManager):
     """A sandboxed kernel manager whose python kernels are forked from the template."""
 
     def _provisioner_class_default(self) -> type[SandboxedProvisioner]:
