@@ -32,8 +32,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import nbgrader.api
-import sqlalchemy
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.apps import NbGraderAPI
 from traitlets.config import Config
@@ -48,6 +46,7 @@ from course_lib._pipeline.kernels import (
     template_supported,
     use_template,
 )
+from course_lib._pipeline.nbgrader_tuning import forget_engines, tune_worker
 from course_lib._pipeline.results import failure_reason
 from course_lib._pipeline.tasks import (
     GradingResult,
@@ -64,7 +63,6 @@ __all__ = [
     "grade_in_this_process",
     "is_transient_failure",
     "require_sandbox",
-    "reuse_gradebook_engines",
     "sandbox_config",
 ]
 
@@ -95,32 +93,6 @@ def is_transient_failure(result: dict[str, Any]) -> bool:
     return any(marker in text for marker in _TRANSIENT)
 
 
-_ENGINES: dict[tuple[str, tuple[tuple[str, Any], ...]], sqlalchemy.Engine] = {}
-
-
-def _engine_for(url: str, **options: Any) -> sqlalchemy.Engine:
-    """One SQLAlchemy engine per database URL and options for this process."""
-    key = (str(url), tuple(sorted(options.items())))
-    engine = _ENGINES.get(key)
-    if engine is None:
-        engine = _ENGINES[key] = sqlalchemy.create_engine(url, **options)
-    return engine
-
-
-def reuse_gradebook_engines() -> None:
-    """Make every nbgrader ``Gradebook`` of this process reuse one engine per database.
-
-    nbgrader opens a new ``Gradebook``, hence a new engine with an empty SQL compile cache, a
-    dozen times per graded submission (the converter, each preprocessor that records or reads
-    grades, the feedback); compiling the same queries again was a fifth of a worker's CPU.
-    ``Gradebook.close`` disposes of the engine's connections, never of the engine, so a reused
-    engine opens fresh connections and keeps its compile cache. Only grading workers call this
-    (the engines are their private gradebooks'); a forked child must not inherit them, and none
-    does: kernels fork from the template, started before any gradebook is opened.
-    """
-    nbgrader.api.create_engine = _engine_for
-
-
 @dataclass
 class _PrivateCourse:
     """One assignment's private nbgrader course inside a worker."""
@@ -144,7 +116,7 @@ class Autograder:
             require_sandbox()
         self.options = options
         self.folder = Path(tempfile.mkdtemp(prefix="pmcourse-grader-"))
-        reuse_gradebook_engines()
+        tune_worker()
         config = sandbox_config(options.config, options.sandbox)
         self.template: KernelTemplate | None = None
         if options.forked_kernels and template_supported():
@@ -265,6 +237,7 @@ class Autograder:
         """Close the private gradebooks, stop the template, remove the private folder."""
         for course in self.courses.values():
             course.gradebook.close()
+        forget_engines({str(c.config.CourseDirectory.db_url) for c in self.courses.values()})
         self.courses.clear()
         if self.template is not None:
             use_template(None)

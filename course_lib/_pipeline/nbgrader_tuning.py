@@ -1,0 +1,98 @@
+"""The same grades for less CPU: what a grading worker changes in nbgrader's libraries, and why.
+
+Grading one submission opens nbgrader's ``Gradebook`` about a dozen times (the converter, each
+preprocessor that records or reads grades, the feedback) and validates the nbgrader metadata
+of every cell three times. Each open built a new SQLAlchemy engine (an empty SQL compile cache)
+and asked SQLite whether each of nbgrader's thirteen tables exists before creating the missing
+ones; each validation checked nbgrader's JSON schema itself before checking the cell. Together
+that was about a third of a worker's CPU, spent on the same answers every time.
+
+:func:`tune_worker` changes three things, in this process only:
+
+- one engine per database URL (``nbgrader.api.create_engine``): ``Gradebook.close`` disposes
+  of an engine's connections, never of the engine, so a reused engine opens fresh connections
+  and keeps its compile cache;
+- nbgrader's tables are created at most once per reused engine (``Base.metadata.create_all``,
+  which nbgrader calls on every open); any other engine or connection is served as before;
+- nbgrader's metadata schema is checked once, and its validator kept
+  (``nbgrader.nbgraderformat.common.jsonschema.validate``): the same errors, raised the same
+  way, for the same cells.
+
+Only grading workers call it: their gradebooks are private, made by the worker and used by it
+alone. :func:`forget_engines` drops the engines (and what is known of their tables) of
+databases the worker has removed.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import types
+from typing import Any
+
+import jsonschema
+import nbgrader.api
+import nbgrader.nbgraderformat.common
+import sqlalchemy
+from nbgrader.api import Base
+
+__all__ = ["forget_engines", "tune_worker", "validate_with_checked_schema"]
+
+_LOCK = threading.Lock()
+_ENGINES: dict[tuple[str, tuple[tuple[str, Any], ...]], sqlalchemy.Engine] = {}
+_TABLES_MADE: set[int] = set()  # ids of reused engines whose tables exist
+_VALIDATORS: dict[str, Any] = {}
+_CREATE_ALL = Base.metadata.create_all
+
+
+def _engine_for(url: str, **options: Any) -> sqlalchemy.Engine:
+    """One SQLAlchemy engine per database URL and options for this process."""
+    key = (str(url), tuple(sorted(options.items())))
+    with _LOCK:
+        engine = _ENGINES.get(key)
+        if engine is None:
+            engine = _ENGINES[key] = sqlalchemy.create_engine(url, **options)
+    return engine
+
+
+def _create_all_once(bind: Any, **options: Any) -> None:
+    """``Base.metadata.create_all``, skipped on a reused engine that already has the tables."""
+    reused = isinstance(bind, sqlalchemy.Engine) and bind in _ENGINES.values()
+    if reused and id(bind) in _TABLES_MADE:
+        return
+    _CREATE_ALL(bind=bind, **options)
+    if reused:
+        _TABLES_MADE.add(id(bind))
+
+
+def validate_with_checked_schema(instance: Any, schema: dict[str, Any]) -> None:
+    """``jsonschema.validate``, with each schema checked (``check_schema``) only the first
+    time it is seen in this process; raises the same ``ValidationError`` for a bad
+    ``instance`` (and ``SchemaError`` for a bad schema)."""
+    key = json.dumps(schema, sort_keys=True)
+    validator = _VALIDATORS.get(key)
+    if validator is None:
+        kind = jsonschema.validators.validator_for(schema)
+        kind.check_schema(schema)
+        validator = _VALIDATORS[key] = kind(schema)
+    error = jsonschema.exceptions.best_match(validator.iter_errors(instance))
+    if error is not None:
+        raise error
+
+
+def tune_worker() -> None:
+    """Apply the three changes of the module docstring to this process (idempotent)."""
+    nbgrader.api.create_engine = _engine_for
+    Base.metadata.create_all = _create_all_once
+    nbgrader.nbgraderformat.common.jsonschema = types.SimpleNamespace(
+        validate=validate_with_checked_schema
+    )
+
+
+def forget_engines(urls: set[str]) -> None:
+    """Dispose of this process's engines for ``urls`` (databases about to be removed)."""
+    with _LOCK:
+        for key in [key for key in _ENGINES if key[0] in urls]:
+            engine = _ENGINES.pop(key)
+            _TABLES_MADE.discard(id(engine))
+            engine.dispose()
