@@ -7,11 +7,14 @@ import contextlib
 import json
 import os
 import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from queue import Empty
 
 import pytest
+import zmq
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_notebook
 
@@ -183,6 +186,7 @@ def test_a_prompt_client_is_ready_with_the_kernels_start_up_drained(
     async def scenario() -> tuple[list[str], dict[str, object], bool]:
         manager, client = await _started(tmp_path)
         try:
+            assert client.shell_channel.socket.getsockopt(zmq.RECONNECT_IVL) == 5  # not 100
             await client.wait_for_ready(timeout=60)
             left = []
             with contextlib.suppress(Empty):
@@ -225,3 +229,17 @@ def test_a_prompt_client_reports_a_kernel_that_died_before_replying(
 
     # The text the grader retries on (course_lib._pipeline.autograder), as jupyter_client's.
     assert asyncio.run(scenario()) == "Kernel died before replying to kernel_info"
+
+
+def test_a_template_starts_without_a_word_on_stderr() -> None:
+    # It imports what a kernel imports at start-up, debugpy included, which warns about
+    # frozen modules unless told not to: a warning per worker in every grading log.
+    code = (
+        "from course_lib._pipeline.kernels import KernelTemplate\n"
+        "KernelTemplate.start().close()\n"
+        "print('done')"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert (run.stdout, run.stderr) == ("done\n", "")

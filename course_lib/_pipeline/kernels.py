@@ -45,9 +45,23 @@ from course_lib._sandbox import (
     fork_confined,
 )
 
-#: Imported by the template before it forks kernels: what every assignment's setup imports.
-#: Not matplotlib: its backend is chosen from the environment a kernel starts with.
-PRELOAD = ("ipykernel.kernelapp", "pandas", "course_lib", "course_lib.grading")
+#: Imported by the template before it forks kernels: what an ipykernel imports while it starts
+#: (the kernel class, its debugger and debugpy, the shell's magics and history: two thirds of a
+#: forked kernel's start-up CPU otherwise) and what every assignment's setup imports. Not
+#: matplotlib: its backend is chosen from the environment a kernel starts with.
+PRELOAD = (
+    "ipykernel.kernelapp",
+    "ipykernel.ipkernel",
+    "ipykernel.debugger",
+    "IPython.core.completerlib",
+    "IPython.core.debugger",
+    "IPython.extensions.storemagic",
+    "sqlite3",
+    "tornado.platform.asyncio",
+    "pandas",
+    "course_lib",
+    "course_lib.grading",
+)
 
 _TEMPLATE: KernelTemplate | None = None
 
@@ -216,6 +230,9 @@ def serve_template(fd: int) -> None:
     it is a plain fork and the reply is its pid. A failure is sent back as the exception.
     """
     connection = Connection(fd)
+    # ipykernel's kernelspec sets this for kernels: debugpy (preloaded) would warn on stderr
+    # about frozen modules. Kernels get their own environment, not the template's.
+    os.environ["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
     preload()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped automatically
     signal.signal(signal.SIGINT, signal.SIG_IGN)

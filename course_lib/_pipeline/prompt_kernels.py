@@ -19,34 +19,54 @@ import time
 from queue import Empty
 from typing import Any
 
+import zmq
+import zmq.asyncio
 from jupyter_client.asynchronous.client import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import default
 
-__all__ = ["EXIT_POLL_SECONDS", "IOPUB_WAIT_SECONDS", "PromptKernelClient", "PromptKernelManager"]
+__all__ = [
+    "EXIT_POLL_SECONDS",
+    "IOPUB_WAIT_SECONDS",
+    "RECONNECT_MILLISECONDS",
+    "PromptKernelClient",
+    "PromptKernelManager",
+]
 
 #: How long the client waits on IOPub for the status of its request before asking again
 #: (a subscription made while the kernel starts can miss the first messages).
 IOPUB_WAIT_SECONDS = 0.2
+#: How often a client's socket retries connecting to a kernel that has not bound its own yet
+#: (ZeroMQ's default is 100 ms: the client connects as soon as the kernel process exists).
+RECONNECT_MILLISECONDS = 5
 #: How often a killed kernel is polled until it has gone.
 EXIT_POLL_SECONDS = 0.005
 
 
 class PromptKernelClient(AsyncKernelClient):
-    """An ``AsyncKernelClient`` whose ``wait_for_ready`` returns as soon as the kernel is."""
+    """An ``AsyncKernelClient`` whose ``wait_for_ready`` returns as soon as the kernel is, and
+    whose sockets retry connecting to a kernel that is still starting every
+    ``RECONNECT_MILLISECONDS``."""
+
+    @default("context")
+    def _prompt_context(self) -> zmq.asyncio.Context:
+        self._created_context = True
+        context = zmq.asyncio.Context()
+        context.setsockopt(zmq.RECONNECT_IVL, RECONNECT_MILLISECONDS)
+        return context
 
     async def wait_for_ready(self, timeout: float | None = None) -> None:
         """Ask for ``kernel_info`` until the kernel replies on the shell channel and IOPub
-        brings the ``idle`` status of one of those requests; then drain IOPub of what has
-        already come.
+        brings the ``idle`` status of the last request; then drain IOPub of what has already
+        come.
 
         Raises RuntimeError, as jupyter_client does, when the kernel dies or does not answer
         in ``timeout`` seconds.
         """
         deadline = time.monotonic() + (math.inf if timeout is None else timeout)
-        requests: set[str] = set()
+        requests: list[str] = []
         while True:
-            requests.add(self.kernel_info())
+            requests.append(self.kernel_info())
             reply = await self._reply(requests, deadline)
             if reply is not None and await self._idle_after(requests):
                 self._handle_kernel_info_reply(reply)
@@ -61,7 +81,7 @@ class PromptKernelClient(AsyncKernelClient):
             except Empty:
                 return
 
-    async def _reply(self, requests: set[str], deadline: float) -> dict[str, Any] | None:
+    async def _reply(self, requests: list[str], deadline: float) -> dict[str, Any] | None:
         """The shell reply to one of ``requests``, or None after a second (or at the
         deadline)."""
         until = min(deadline, time.monotonic() + 1.0)
@@ -74,13 +94,14 @@ class PromptKernelClient(AsyncKernelClient):
                 return message
         return None
 
-    async def _idle_after(self, requests: set[str]) -> bool:
-        """Whether IOPub brings the ``idle`` status of one of ``requests`` (each message
-        within ``IOPUB_WAIT_SECONDS`` of the last).
+    async def _idle_after(self, requests: list[str]) -> bool:
+        """Whether IOPub brings the ``idle`` status of the last of ``requests`` (each message
+        within ``IOPUB_WAIT_SECONDS`` of the one before).
 
         The kernel welcomes a new IOPub subscription with ``iopub_welcome``; the statuses it
         published before may be lost, so one more request is sent at once rather than after
-        a silence.
+        a silence, and its ``idle`` is the one waited for: every status of the earlier ones
+        comes before it.
         """
         while True:
             try:
@@ -89,11 +110,11 @@ class PromptKernelClient(AsyncKernelClient):
                 return False
             kind = message["msg_type"]
             if kind == "iopub_welcome":
-                requests.add(self.kernel_info())
+                requests.append(self.kernel_info())
             elif (
                 kind == "status"
                 and message["content"].get("execution_state") == "idle"
-                and message["parent_header"].get("msg_id") in requests
+                and message["parent_header"].get("msg_id") == requests[-1]
             ):
                 return True
 
