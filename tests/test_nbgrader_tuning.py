@@ -57,10 +57,11 @@ from nbformat.v4 import new_code_cell, new_notebook
 from nbgrader.api import Gradebook
 from nbgrader.nbgraderformat import MetadataValidator, ValidationError
 from nbgrader.preprocessors import CheckCellMetadata
-from course_lib._pipeline.nbgrader_tuning import forget_engines, tune_worker
+from pathlib import Path
+from course_lib._pipeline.nbgrader_tuning import forget_private, tune_worker
 
-tune_worker()
 path = sys.argv[1]
+tune_worker(Path(path).parent)
 url = f"sqlite:///{path}"
 statements = []
 with Gradebook(url, "course") as gradebook:
@@ -73,7 +74,12 @@ with Gradebook(url, "course") as gradebook:
     students = [student.id for student in gradebook.students]
 table_checks = sum("table_info" in statement for statement in statements)
 
-forget_engines({url})
+def synchronous(url):
+    with Gradebook(url, "course") as gradebook:
+        return gradebook.db.execute(sqlalchemy.text("PRAGMA synchronous")).scalar()
+durability = [synchronous(url), synchronous(f"sqlite:///{sys.argv[3]}")]
+
+forget_private(Path(path).parent)
 os.remove(path)
 with Gradebook(url, "course") as gradebook:  # a new database at the same place
     gradebook.add_student("grace")
@@ -89,14 +95,16 @@ for check in (lambda: MetadataValidator().validate_cell(cell),
     except ValidationError as error:
         refused.append(error.message)
 print(json.dumps({"reused": reused, "students": students, "table_checks": table_checks,
-                  "again": again, "refused": refused}))
+                  "durability": durability, "again": again, "refused": refused}))
 """
 
 
 def test_a_tuned_worker_reuses_engines_and_skips_known_tables(tmp_path: Path) -> None:
     bad = {**GOOD, "points": "lots"}
+    (tmp_path / "private").mkdir()
+    private, course = tmp_path / "private" / "gradebook.db", tmp_path / "gradebook.db"
     run = subprocess.run(
-        [sys.executable, "-c", PROBE, str(tmp_path / "gradebook.db"), json.dumps(bad)],
+        [sys.executable, "-c", PROBE, str(private), json.dumps(bad), str(course)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -105,6 +113,7 @@ def test_a_tuned_worker_reuses_engines_and_skips_known_tables(tmp_path: Path) ->
     seen = json.loads(run.stdout.splitlines()[-1])
     assert seen["reused"] and seen["students"] == ["ada"]
     assert seen["table_checks"] == 0  # the second open asked nothing about the 13 tables
+    assert seen["durability"] == [0, 2]  # OFF for the worker's own gradebook, else FULL
     assert seen["again"] == ["grace"]  # forgotten: the new file got its tables
     assert seen["refused"] == [  # nbgrader's checks: the same errors as without the change
         _error_message(bad),

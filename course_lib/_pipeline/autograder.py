@@ -46,7 +46,7 @@ from course_lib._pipeline.kernels import (
     template_supported,
     use_template,
 )
-from course_lib._pipeline.nbgrader_tuning import forget_engines, tune_worker
+from course_lib._pipeline.nbgrader_tuning import forget_private, tune_worker
 from course_lib._pipeline.results import failure_reason
 from course_lib._pipeline.tasks import (
     GradingResult,
@@ -116,7 +116,7 @@ class Autograder:
             require_sandbox()
         self.options = options
         self.folder = Path(tempfile.mkdtemp(prefix="pmcourse-grader-"))
-        tune_worker()
+        tune_worker(self.folder)
         config = sandbox_config(options.config, options.sandbox)
         self.template: KernelTemplate | None = None
         if options.forked_kernels and template_supported():
@@ -237,7 +237,7 @@ class Autograder:
         """Close the private gradebooks, stop the template, remove the private folder."""
         for course in self.courses.values():
             course.gradebook.close()
-        forget_engines({str(c.config.CourseDirectory.db_url) for c in self.courses.values()})
+        forget_private(self.folder)
         self.courses.clear()
         if self.template is not None:
             use_template(None)

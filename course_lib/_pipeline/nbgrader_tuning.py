@@ -7,7 +7,7 @@ and asked SQLite whether each of nbgrader's thirteen tables exists before creati
 ones; each validation checked nbgrader's JSON schema itself before checking the cell. Together
 that was about a third of a worker's CPU, spent on the same answers every time.
 
-:func:`tune_worker` changes three things, in this process only:
+:func:`tune_worker` changes four things, in this process only:
 
 - one engine per database URL (``nbgrader.api.create_engine``): ``Gradebook.close`` disposes
   of an engine's connections, never of the engine, so a reused engine opens fresh connections
@@ -16,11 +16,13 @@ that was about a third of a worker's CPU, spent on the same answers every time.
   which nbgrader calls on every open); any other engine or connection is served as before;
 - nbgrader's metadata schema is checked once, and its validator kept
   (``nbgrader.nbgraderformat.common.jsonschema.validate``): the same errors, raised the same
-  way, for the same cells.
+  way, for the same cells;
+- the worker's private SQLite gradebooks commit without waiting for the disk
+  (``synchronous=OFF``, the journal in memory): they are thrown away after grading.
 
 Only grading workers call it: their gradebooks are private, made by the worker and used by it
-alone. :func:`forget_engines` drops the engines (and what is known of their tables) of
-databases the worker has removed.
+alone. :func:`forget_private` drops the engines (and what is known of their tables) of the
+private gradebooks before the worker removes them.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from __future__ import annotations
 import json
 import threading
 import types
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -36,12 +39,13 @@ import nbgrader.nbgraderformat.common
 import sqlalchemy
 from nbgrader.api import Base
 
-__all__ = ["forget_engines", "tune_worker", "validate_with_checked_schema"]
+__all__ = ["forget_private", "tune_worker", "validate_with_checked_schema"]
 
 _LOCK = threading.Lock()
 _ENGINES: dict[tuple[str, tuple[tuple[str, Any], ...]], sqlalchemy.Engine] = {}
 _TABLES_MADE: set[int] = set()  # ids of reused engines whose tables exist
 _VALIDATORS: dict[str, Any] = {}
+_PRIVATE: set[Path] = set()  # folders of the worker's own, throwaway gradebooks
 _CREATE_ALL = Base.metadata.create_all
 
 
@@ -52,7 +56,25 @@ def _engine_for(url: str, **options: Any) -> sqlalchemy.Engine:
         engine = _ENGINES.get(key)
         if engine is None:
             engine = _ENGINES[key] = sqlalchemy.create_engine(url, **options)
+            if _is_private(engine.url):
+                sqlalchemy.event.listen(engine, "connect", _throwaway)
     return engine
+
+
+def _is_private(url: sqlalchemy.URL) -> bool:
+    """Whether ``url`` is a SQLite file in one of the worker's private folders."""
+    if url.get_backend_name() != "sqlite" or not url.database:
+        return False
+    return any(Path(url.database).resolve().is_relative_to(folder) for folder in _PRIVATE)
+
+
+def _throwaway(connection: Any, record: Any) -> None:
+    """No waiting for the disk on a private gradebook's commits: the worker removes it when
+    it ends, so a crash loses nothing a journal would have kept."""
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA synchronous=OFF")
+    cursor.execute("PRAGMA journal_mode=MEMORY")
+    cursor.close()
 
 
 def _create_all_once(bind: Any, **options: Any) -> None:
@@ -80,8 +102,10 @@ def validate_with_checked_schema(instance: Any, schema: dict[str, Any]) -> None:
         raise error
 
 
-def tune_worker() -> None:
-    """Apply the three changes of the module docstring to this process (idempotent)."""
+def tune_worker(private: Path) -> None:
+    """Apply the changes of the module docstring to this process (idempotent); SQLite
+    gradebooks in the folder ``private`` are the worker's own, thrown away after grading."""
+    _PRIVATE.add(private.resolve())
     nbgrader.api.create_engine = _engine_for
     Base.metadata.create_all = _create_all_once
     nbgrader.nbgraderformat.common.jsonschema = types.SimpleNamespace(
@@ -89,10 +113,17 @@ def tune_worker() -> None:
     )
 
 
-def forget_engines(urls: set[str]) -> None:
-    """Dispose of this process's engines for ``urls`` (databases about to be removed)."""
+def forget_private(private: Path) -> None:
+    """Dispose of this process's engines for gradebooks in the folder ``private`` (about to be
+    removed)."""
+    _PRIVATE.discard(private.resolve())
     with _LOCK:
-        for key in [key for key in _ENGINES if key[0] in urls]:
+        for key in [key for key in _ENGINES if _inside(key[0], private)]:
             engine = _ENGINES.pop(key)
             _TABLES_MADE.discard(id(engine))
             engine.dispose()
+
+
+def _inside(url: str, folder: Path) -> bool:
+    database = sqlalchemy.make_url(url).database
+    return bool(database) and Path(str(database)).resolve().is_relative_to(folder.resolve())
