@@ -472,8 +472,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--workers",
         type=int,
-        default=len(os.sched_getaffinity(0)),
-        help="local grading workers (default: the CPUs this process may use)",
+        default=default_workers(),
+        help="local grading workers (default: pmcourse grade's, two per available CPU)",
     )
     parser.add_argument("--no-dask", action="store_true", help="skip the Dask run")
     parser.add_argument("--changed", type=int, default=None, help="changed for the re-run (10)")
@@ -500,7 +500,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ["PATH"] = _env()["PATH"]
     print(
         f"cohorts {sizes} x {len(names)} assignments ({', '.join(names)}); "
-        f"{os.cpu_count()} cores, {workers} local workers (pmcourse's default here: "
+        f"{os.cpu_count()} cores, {workers} local workers (pmcourse grade's default here: "
         f"{default_workers()})",
         flush=True,
     )

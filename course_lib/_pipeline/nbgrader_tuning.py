@@ -13,7 +13,8 @@ that was about a third of a worker's CPU, spent on the same answers every time.
   of an engine's connections, never of the engine, so a reused engine opens fresh connections
   and keeps its compile cache;
 - nbgrader's tables are created at most once per reused engine (``Base.metadata.create_all``,
-  which nbgrader calls on every open); any other engine or connection is served as before;
+  which nbgrader calls on every open), and the engine's table names are read once
+  (``nbgrader.api.inspect``); any other engine or connection is served as before;
 - nbgrader's metadata schema is checked once, and its validator kept
   (``nbgrader.nbgraderformat.common.jsonschema.validate``): the same errors, raised the same
   way, for the same cells;
@@ -44,6 +45,7 @@ __all__ = ["forget_private", "tune_worker", "validate_with_checked_schema"]
 _LOCK = threading.Lock()
 _ENGINES: dict[tuple[str, tuple[tuple[str, Any], ...]], sqlalchemy.Engine] = {}
 _TABLES_MADE: set[int] = set()  # ids of reused engines whose tables exist
+_INSPECTORS: dict[int, Any] = {}  # a reused engine's inspector, its answers cached
 _VALIDATORS: dict[str, Any] = {}
 _PRIVATE: set[Path] = set()  # folders of the worker's own, throwaway gradebooks
 _CREATE_ALL = Base.metadata.create_all
@@ -87,6 +89,18 @@ def _create_all_once(bind: Any, **options: Any) -> None:
         _TABLES_MADE.add(id(bind))
 
 
+def _inspect(subject: Any) -> Any:
+    """``sqlalchemy.inspect``; a reused engine whose tables are made keeps one inspector,
+    which remembers the table names it was asked for (nbgrader asks on every open whether
+    the database has tables)."""
+    if not (isinstance(subject, sqlalchemy.Engine) and id(subject) in _TABLES_MADE):
+        return sqlalchemy.inspect(subject)
+    inspector = _INSPECTORS.get(id(subject))
+    if inspector is None:
+        inspector = _INSPECTORS[id(subject)] = sqlalchemy.inspect(subject)
+    return inspector
+
+
 def validate_with_checked_schema(instance: Any, schema: dict[str, Any]) -> None:
     """``jsonschema.validate``, with each schema checked (``check_schema``) only the first
     time it is seen in this process; raises the same ``ValidationError`` for a bad
@@ -107,6 +121,7 @@ def tune_worker(private: Path) -> None:
     gradebooks in the folder ``private`` are the worker's own, thrown away after grading."""
     _PRIVATE.add(private.resolve())
     nbgrader.api.create_engine = _engine_for
+    nbgrader.api.inspect = _inspect
     Base.metadata.create_all = _create_all_once
     nbgrader.nbgraderformat.common.jsonschema = types.SimpleNamespace(
         validate=validate_with_checked_schema
@@ -121,6 +136,7 @@ def forget_private(private: Path) -> None:
         for key in [key for key in _ENGINES if _inside(key[0], private)]:
             engine = _ENGINES.pop(key)
             _TABLES_MADE.discard(id(engine))
+            _INSPECTORS.pop(id(engine), None)
             engine.dispose()
 
 
