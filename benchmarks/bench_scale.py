@@ -140,6 +140,10 @@ def pmcourse(course: Path, arguments: Sequence[str], timeout: float = 7200.0) ->
                 f"pmcourse {' '.join(arguments)} in {course} still ran after {timeout:.0f} s: "
                 "stopped (a hung grading pool?)"
             ) from None
+        except BaseException:  # the benchmark interrupted (Ctrl-C, SIGTERM): no grading left
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            raise
         seconds = time.perf_counter() - start
         text = Path(figures.name).read_text() or "{}"
     measured = json.loads(text)
@@ -457,6 +461,10 @@ def projection(rows: Sequence[Row], count: int) -> str:
     )
 
 
+def _stop(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark; exit 0 when every check passed, else 1."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
@@ -485,6 +493,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="course to take the config and solutions from",
     )
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _stop)  # so that a running pmcourse is stopped with us
     sizes = sorted(
         {
             int(size)
