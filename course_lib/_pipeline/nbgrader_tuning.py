@@ -58,16 +58,18 @@ def _engine_for(url: str, **options: Any) -> sqlalchemy.Engine:
         engine = _ENGINES.get(key)
         if engine is None:
             engine = _ENGINES[key] = sqlalchemy.create_engine(url, **options)
-            if _is_private(engine.url):
+            if _in_folders(engine.url, _PRIVATE):
                 sqlalchemy.event.listen(engine, "connect", _throwaway)
     return engine
 
 
-def _is_private(url: sqlalchemy.URL) -> bool:
-    """Whether ``url`` is a SQLite file in one of the worker's private folders."""
-    if url.get_backend_name() != "sqlite" or not url.database:
+def _in_folders(url: str | sqlalchemy.URL, folders: set[Path]) -> bool:
+    """Whether ``url`` is a SQLite file inside one of ``folders`` (resolved paths)."""
+    parsed = sqlalchemy.make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
         return False
-    return any(Path(url.database).resolve().is_relative_to(folder) for folder in _PRIVATE)
+    database = Path(parsed.database).resolve()
+    return any(database.is_relative_to(folder) for folder in folders)
 
 
 def _throwaway(connection: Any, record: Any) -> None:
@@ -131,15 +133,11 @@ def tune_worker(private: Path) -> None:
 def forget_private(private: Path) -> None:
     """Dispose of this process's engines for gradebooks in the folder ``private`` (about to be
     removed)."""
-    _PRIVATE.discard(private.resolve())
+    folder = private.resolve()
+    _PRIVATE.discard(folder)
     with _LOCK:
-        for key in [key for key in _ENGINES if _inside(key[0], private)]:
+        for key in [key for key in _ENGINES if _in_folders(key[0], {folder})]:
             engine = _ENGINES.pop(key)
             _TABLES_MADE.discard(id(engine))
             _INSPECTORS.pop(id(engine), None)
             engine.dispose()
-
-
-def _inside(url: str, folder: Path) -> bool:
-    database = sqlalchemy.make_url(url).database
-    return bool(database) and Path(str(database)).resolve().is_relative_to(folder.resolve())

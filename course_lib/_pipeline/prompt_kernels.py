@@ -1,15 +1,17 @@
 """Kernels that are ready, and gone, without idle waits: a third of a grading worker's time.
 
-jupyter_client waits for things by sleeping. After a new kernel has answered ``kernel_info``
-its client drains IOPub until nothing has come for 0.2 s (every kernel start then waits
-0.2 s for nothing), and a killed kernel is polled every 0.1 s until it has gone (half of
-those 0.1 s are waited for nothing). With one kernel per submission, that was about 0.3 s of
-an idle worker per submission, as long as the rest of a submission's grading.
+jupyter_client waits for things by sleeping. Its client connects to a new kernel before the
+kernel has bound its sockets, and ZeroMQ retries such a connection after 100 ms; once the
+kernel has answered ``kernel_info`` the client drains IOPub until nothing has come for 0.2 s
+(every kernel start waits 0.2 s for nothing); a killed kernel is polled every 0.1 s until it
+has gone. With one kernel per submission, that was about 0.35 s of an idle worker per
+submission, as long as the rest of a submission's grading.
 
-:class:`PromptKernelClient` is ready once the kernel has answered ``kernel_info`` on the
-shell channel *and* IOPub has brought the ``idle`` status of that request: every message the
-kernel published while starting came before it, so what is already queued is drained without
-waiting. :class:`PromptKernelManager` polls a killed kernel every few milliseconds.
+:class:`PromptKernelClient` retries connecting every ``RECONNECT_MILLISECONDS`` and is ready
+once the kernel has answered ``kernel_info`` on the shell channel *and* IOPub has brought the
+``idle`` status of its last request: every message the kernel published while starting came
+before it, so what is already queued is drained without waiting. :class:`PromptKernelManager`
+hands out that client and polls a killed kernel every ``EXIT_POLL_SECONDS``.
 """
 
 from __future__ import annotations
