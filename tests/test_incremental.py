@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from cohort_support import grade_rows, log_rows, released_course
 
+from course_lib import _notebook as nbmeta
 from course_lib._pipeline.bundle import build_bundle
 from course_lib._pipeline.demo import cohort
 from course_lib._pipeline.export import item_scores
@@ -176,7 +177,6 @@ def test_a_bundle_keeps_the_source_cells_in_notebook_order(first_graded: Path) -
         bundle = build_bundle(settings, gradebook, ASSIGNMENT)
     source = settings.source_dir / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
     cells = json.loads(source.read_text(encoding="utf-8"))["cells"]
-    in_notebook = [c["metadata"]["nbgrader"]["grade_id"] for c in cells
-                   if "grade_id" in c["metadata"].get("nbgrader", {})]  # fmt: skip
+    in_notebook = [name for name in map(nbmeta.grade_id, cells) if name is not None]
     assert [row["name"] for row in bundle.rows["source_cell"]] == in_notebook
     assert len(in_notebook) > 3

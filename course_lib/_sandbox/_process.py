@@ -145,7 +145,6 @@ class ConfinedProcess:
             with contextlib.suppress(ChildProcessError):  # SIGCHLD ignored: reaped already
                 code = os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
         self.release()
-        self._fds = [-1, -1]
         self.returncode = code
 
 
